@@ -1,0 +1,108 @@
+"""Everything a rule may ask about one module, computed once per file."""
+
+from __future__ import annotations
+
+import ast
+from functools import cached_property
+
+from flake8_otel_context.analysis.boundaries import Boundary, Propagation, find_boundaries
+from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts, Site, SpanRegion
+from flake8_otel_context.analysis.scope import SpanActivity
+from flake8_otel_context.analysis.settings import Settings
+from flake8_otel_context.analysis.values import Kind, Values
+from flake8_otel_context.analysis.vocabulary import CALLBACK_METHODS, GATHER, TASK_FACTORIES, TASK_METHODS
+
+
+class Analysis:
+    def __init__(self, facts: ModuleFacts, settings: Settings) -> None:
+        self.facts = facts
+        self.settings = settings
+        self.values = Values(facts)
+
+    @cached_property
+    def activity(self) -> SpanActivity:
+        return SpanActivity(self.facts, self.settings.span_scope)
+
+    @cached_property
+    def propagation(self) -> Propagation:
+        return Propagation(self.facts, self.values, self.settings)
+
+    @cached_property
+    def boundaries(self) -> list[Boundary]:
+        return find_boundaries(self.facts, self.values)
+
+    def bindings_of_kind(self, *kinds: Kind) -> list[tuple[FunctionFacts, str, Binding]]:
+        """Every ``name = <call>`` in the module whose value is one of ``kinds``."""
+        found = []
+        for fn in self.facts.functions:
+            for name, bindings in fn.bindings.items():
+                for binding in bindings:
+                    if binding.site is not None and self.values.kind(binding.value, fn) in kinds:
+                        found.append((fn, name, binding))
+        return found
+
+
+def entered_after(earlier: tuple[SpanRegion, ...], later: tuple[SpanRegion, ...]) -> SpanRegion | None:
+    """A span current at ``later`` that was not yet current at ``earlier`` (decorators excluded)."""
+    return next((r for r in later if r not in earlier and r.kind != "decorator"), None)
+
+
+def exited_before(earlier: tuple[SpanRegion, ...], later: tuple[SpanRegion, ...]) -> SpanRegion | None:
+    """A span current at ``earlier`` that is no longer current at ``later``."""
+    return next((r for r in earlier if r not in later and r.kind != "decorator"), None)
+
+
+def mentions(expr: ast.expr, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+
+
+def sites_in(fn: FunctionFacts, after_line: int) -> list[Site]:
+    return [s for s in fn.sites if s.call.lineno > after_line]
+
+
+def describe(expr: ast.AST, limit: int = 40) -> str:
+    """Short source text for a message."""
+    text = ast.unparse(expr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def lost_context(analysis: Analysis, *vias: str) -> list[Boundary]:
+    """Thread-side boundaries of the given kinds that run their worker without the caller's span."""
+    propagation = analysis.propagation
+    return [
+        b
+        for b in analysis.boundaries
+        if b.via in vias
+        and not b.process
+        and analysis.activity.may_have_span(b.site)
+        and propagation.copy_in_worker(b) is None
+        and not propagation.carries_context(b)
+    ]
+
+
+def is_asyncio_scheduler(site: Site) -> bool:
+    """Calls that copy the current context into a new task or callback."""
+    return (
+        site.qualname in TASK_FACTORIES
+        or site.qualname == GATHER
+        or site.method in TASK_METHODS
+        or site.method in CALLBACK_METHODS
+    )
+
+
+def passes(call: ast.Call, name: str) -> bool:
+    """``name`` is given to ``call`` as an argument (directly, or inside a list, tuple or starred)."""
+    values = list(call.args) + [k.value for k in call.keywords if k.arg != "context"]
+    while values:
+        value = values.pop()
+        if isinstance(value, ast.Name) and value.id == name:
+            return True
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            values.extend(value.elts)
+        elif isinstance(value, ast.Starred):
+            values.append(value.value)
+    return False
+
+
+def context_keyword(call: ast.Call) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == "context"), None)

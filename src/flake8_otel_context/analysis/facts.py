@@ -1,0 +1,106 @@
+"""What one walk over a module records: the few sites the rules reason about, with their context.
+
+Rules never walk the module again; they read these records (and, for the rare function that holds an
+``attach`` or a ``start_span``, look at that function's own statements).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Union
+
+from flake8_otel_context.analysis.names import ImportTable
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
+
+
+@dataclass(eq=False)
+class SpanRegion:
+    """A stretch of a function in which a span is current: a ``with`` body, an attach, a decorator."""
+
+    node: ast.AST
+    kind: str  # "with", "attach" or "decorator"
+    line: int
+
+
+@dataclass(eq=False)
+class Site:
+    """A call, with what was lexically true where it was made."""
+
+    call: ast.Call
+    qualname: str | None
+    method: str | None
+    function: FunctionFacts
+    spans: tuple[SpanRegion, ...]
+    loops: tuple[ast.AST, ...]
+    statement: ast.stmt
+    target: str | None  # the name (or ``self.attr``) the call's value is bound to
+
+    @property
+    def receiver(self) -> ast.expr | None:
+        func = self.call.func
+        return func.value if isinstance(func, ast.Attribute) else None
+
+
+@dataclass(eq=False)
+class Binding:
+    """``name = value`` (or ``with value as name``, or a parameter annotation) at one point."""
+
+    value: ast.expr
+    site: Site | None  # set when value is a call
+    spans: tuple[SpanRegion, ...]
+    loops: tuple[ast.AST, ...]
+    is_annotation: bool = False
+
+
+@dataclass(eq=False)
+class ClassFacts:
+    node: ast.ClassDef
+    bases: list[str]  # qualified or dotted names
+    methods: dict[str, FunctionFacts] = field(default_factory=dict)
+    attributes: dict[str, list[Binding]] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FunctionFacts:
+    """A function body (or the module body, or a lambda) and what happened in it, in source order."""
+
+    node: FunctionNode | None  # None for the module body
+    parent: FunctionFacts | None
+    cls: ClassFacts | None
+    decorators: list[str] = field(default_factory=list)
+    sites: list[Site] = field(default_factory=list)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    yields: list[tuple[ast.Yield | ast.YieldFrom, tuple[SpanRegion, ...]]] = field(default_factory=list)
+    awaited_names: list[tuple[str, ast.Await, tuple[SpanRegion, ...]]] = field(default_factory=list)
+    local_defs: dict[str, FunctionFacts] = field(default_factory=dict)
+    span_decorated: bool = False
+
+    @property
+    def name(self) -> str:
+        if isinstance(self.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self.node.name
+        return "<lambda>" if self.node is not None else "<module>"
+
+    @property
+    def is_async(self) -> bool:
+        return isinstance(self.node, ast.AsyncFunctionDef)
+
+    @property
+    def is_generator(self) -> bool:
+        return bool(self.yields)
+
+
+@dataclass(eq=False)
+class ModuleFacts:
+    tree: ast.Module
+    imports: ImportTable
+    module: FunctionFacts
+    functions: list[FunctionFacts] = field(default_factory=list)
+    classes: dict[str, ClassFacts] = field(default_factory=dict)
+    lambdas: dict[int, FunctionFacts] = field(default_factory=dict)  # id(ast.Lambda) -> facts
+    threading_instrumented: bool = False
+
+    def all_sites(self) -> list[Site]:
+        return [site for function in self.functions for site in function.sites]

@@ -1,0 +1,68 @@
+"""Resolve expressions to the qualified names Python would bind them to, from the file's imports."""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_otel_context.analysis.vocabulary import CANONICAL
+
+
+class ImportTable:
+    """Local name -> qualified name, for every import in the file.
+
+    Imports anywhere in the file (also inside functions) are entered in one flat table: a module that
+    binds the same name to two different things in different functions is rare enough not to matter.
+    """
+
+    def __init__(self) -> None:
+        self._aliases: dict[str, str] = {}
+
+    def add(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self._aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.partition(".")[0]
+                    self._aliases[top] = top
+            return
+        module = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name != "*":
+                self._aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
+
+    def qualname(self, expr: ast.expr) -> str | None:
+        """``aio.create_task`` -> ``asyncio.create_task``; None for anything not rooted in an import."""
+        dotted = dotted_name(expr)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        base = self._aliases.get(head)
+        if base is None:
+            return None
+        full = f"{base}.{rest}" if rest else base
+        return CANONICAL.get(full, full)
+
+    def imports_module(self, prefix: str) -> bool:
+        return any(q == prefix or q.startswith(prefix + ".") for q in self._aliases.values())
+
+
+def dotted_name(expr: ast.expr) -> str | None:
+    """``self._pool.submit`` -> ``"self._pool.submit"``; None when the chain is not plain names."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
+def last_name(expr: ast.expr) -> str | None:
+    """The name a call is spelled with at its end: ``a.b.submit`` -> ``submit``, ``Thread`` -> ``Thread``."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return None

@@ -1,0 +1,156 @@
+"""What the names in a module stand for: executors, contexts, spans, tasks, coroutines, functions.
+
+Flow-insensitive on purpose: a name bound to a thread pool anywhere in its function is a thread pool
+everywhere in it. Ordering questions (captured before or after a span) are answered from the
+``Binding`` records themselves.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+
+from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts
+from flake8_otel_context.analysis.names import dotted_name
+from flake8_otel_context.analysis.vocabulary import (
+    COPY_CONTEXT,
+    EXECUTOR_TYPES,
+    MP_GET_CONTEXT,
+    OTEL_CONTEXT_PRODUCERS,
+    PROCESS_POOLS,
+    TASK_FACTORIES,
+    TASK_GROUP,
+    TASK_METHODS,
+    THREAD_POOLS,
+)
+
+_MAX_DEPTH = 8
+
+
+class Kind(enum.Enum):
+    THREAD_POOL = "thread pool"
+    PROCESS_POOL = "process pool"
+    MP_CONTEXT = "multiprocessing context"
+    TASK_GROUP = "task group"
+    TASK = "task"
+    COROUTINE = "coroutine"
+    SPAN = "span"
+    OTEL_CONTEXT = "OpenTelemetry context"
+    COPIED_CONTEXT = "contextvars copy"
+
+
+class Values:
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+
+    def bindings(self, expr: ast.expr, fn: FunctionFacts) -> list[Binding]:
+        """Every binding of a plain name (innermost function outwards) or of ``self.attr``."""
+        if isinstance(expr, ast.Name):
+            scope: FunctionFacts | None = fn
+            while scope is not None:
+                found = scope.bindings.get(expr.id)
+                if found:
+                    return found
+                scope = scope.parent
+            return []
+        dotted = dotted_name(expr)
+        if dotted and dotted.count(".") == 1 and dotted.split(".")[0] in ("self", "cls") and fn.cls:
+            return fn.cls.attributes.get(dotted.split(".")[1], [])
+        return []
+
+    def kind(self, expr: ast.expr, fn: FunctionFacts, depth: int = 0) -> Kind | None:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Call):
+            return self._call_kind(expr, fn, depth)
+        if isinstance(expr, ast.Await):
+            return None
+        for binding in reversed(self.bindings(expr, fn)):
+            found = (
+                self.annotation_kind(binding.value)
+                if binding.is_annotation
+                else self.kind(binding.value, fn, depth + 1)
+            )
+            if found is not None:
+                return found
+        return None
+
+    def _call_kind(self, call: ast.Call, fn: FunctionFacts, depth: int) -> Kind | None:
+        qualname = self.facts.imports.qualname(call.func)
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else None
+        if qualname is not None:
+            by_name = self._class_kind(qualname)
+            if by_name is not None:
+                return by_name
+            if qualname == MP_GET_CONTEXT:
+                return Kind.MP_CONTEXT
+            if qualname == TASK_GROUP:
+                return Kind.TASK_GROUP
+            if qualname == COPY_CONTEXT:
+                return Kind.COPIED_CONTEXT
+            if qualname in OTEL_CONTEXT_PRODUCERS:
+                return Kind.OTEL_CONTEXT
+            if qualname in TASK_FACTORIES:
+                return Kind.TASK
+        if method is not None:
+            receiver = call.func.value  # type: ignore[attr-defined]
+            if method == "start_span":
+                return Kind.SPAN
+            if method in TASK_METHODS:
+                return Kind.TASK
+            if method in ("Pool", "ThreadPoolExecutor", "ProcessPoolExecutor"):
+                if self.kind(receiver, fn, depth + 1) is Kind.MP_CONTEXT:
+                    return Kind.PROCESS_POOL
+        if isinstance(call.func, ast.Name) and call.func.id in self.facts.classes:
+            for base in self.facts.classes[call.func.id].bases:
+                found = self._class_kind(base)
+                if found is not None:
+                    return found
+        target = self.function(call.func, fn)
+        if target is not None and target.is_async and not target.is_generator:
+            return Kind.COROUTINE
+        return None
+
+    def annotation_kind(self, annotation: ast.expr) -> Kind | None:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.Subscript):  # Optional[X]
+            return self.annotation_kind(annotation.slice)
+        if isinstance(annotation, ast.BinOp):  # X | None
+            return self.annotation_kind(annotation.left) or self.annotation_kind(annotation.right)
+        qualname = self.facts.imports.qualname(annotation)
+        return self._class_kind(qualname) if qualname else None
+
+    @staticmethod
+    def _class_kind(qualname: str) -> Kind | None:
+        if qualname in THREAD_POOLS or qualname in EXECUTOR_TYPES:
+            return Kind.THREAD_POOL
+        if qualname in PROCESS_POOLS:
+            return Kind.PROCESS_POOL
+        return None
+
+    def function(self, expr: ast.expr, fn: FunctionFacts) -> FunctionFacts | None:
+        """The function defined in this file that ``expr`` names, if any."""
+        if isinstance(expr, ast.Lambda):
+            return self.facts.lambdas.get(id(expr))
+        if isinstance(expr, ast.Name):
+            scope: FunctionFacts | None = fn
+            while scope is not None:
+                if expr.id in scope.local_defs:
+                    return scope.local_defs[expr.id]
+                scope = scope.parent
+            return None
+        if (
+            isinstance(expr, ast.Attribute)
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id in ("self", "cls")
+            and fn.cls is not None
+        ):
+            return fn.cls.methods.get(expr.attr)
+        return None
+
+    def is_captured(self, expr: ast.expr, fn: FunctionFacts, kinds: tuple[Kind, ...]) -> bool:
+        return self.kind(expr, fn) in kinds

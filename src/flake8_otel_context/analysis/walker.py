@@ -1,0 +1,262 @@
+"""The one pass over a module's tree that builds its ``ModuleFacts``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flake8_otel_context.analysis.facts import (
+    Binding,
+    ClassFacts,
+    FunctionFacts,
+    ModuleFacts,
+    Site,
+    SpanRegion,
+)
+from flake8_otel_context.analysis.names import ImportTable, dotted_name, last_name
+from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_DETACH, THREADING_INSTRUMENTOR, USE_SPAN
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def collect_facts(tree: ast.Module) -> ModuleFacts:
+    return _Walker(tree).facts
+
+
+def is_span_start(call: ast.Call, imports: ImportTable) -> bool:
+    """A call whose value, entered with ``with``, makes a span current."""
+    name = last_name(call.func)
+    return name == "start_as_current_span" or (
+        name == "use_span" and imports.qualname(call.func) == USE_SPAN
+    )
+
+
+class _Walker:
+    def __init__(self, tree: ast.Module) -> None:
+        imports = ImportTable()
+        module = FunctionFacts(node=None, parent=None, cls=None)
+        self.facts = ModuleFacts(tree=tree, imports=imports, module=module, functions=[module])
+        self._imports = imports
+        self._fn = module
+        self._cls: ClassFacts | None = None
+        self._in_class_body = False
+        self._spans: list[SpanRegion] = []
+        self._loops: list[ast.AST] = []
+        self._statement: ast.stmt = tree.body[0] if tree.body else ast.Pass()
+        self._target: tuple[ast.Call, str] | None = None
+        self._handlers: dict[type[ast.AST], Callable[[ast.AST], None]] = {
+            ast.Import: self._import,
+            ast.ImportFrom: self._import,
+            ast.FunctionDef: self._function,
+            ast.AsyncFunctionDef: self._function,
+            ast.Lambda: self._lambda,
+            ast.ClassDef: self._class,
+            ast.With: self._with,
+            ast.AsyncWith: self._with,
+            ast.Assign: self._assign,
+            ast.AnnAssign: self._assign,
+            ast.Call: self._call,
+            ast.Yield: self._yield,
+            ast.YieldFrom: self._yield,
+            ast.Await: self._await,
+        }
+        for loop in _LOOPS:
+            self._handlers[loop] = self._loop
+        self._visit_children(tree)
+
+    # -- traversal ---------------------------------------------------------------------------------
+
+    def _visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.stmt):
+            outer, self._statement = self._statement, node
+            self._dispatch(node)
+            self._statement = outer
+        else:
+            self._dispatch(node)
+
+    def _dispatch(self, node: ast.AST) -> None:
+        handler = self._handlers.get(type(node))
+        if handler is None:
+            self._visit_children(node)
+        else:
+            handler(node)
+
+    def _visit_children(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self._visit(child)
+
+    def _visit_all(self, nodes: list[ast.expr] | list[ast.stmt]) -> None:
+        for node in nodes:
+            self._visit(node)
+
+    @contextmanager
+    def _enter(self, fn: FunctionFacts, spans: list[SpanRegion]) -> Iterator[None]:
+        saved = (self._fn, self._spans, self._loops, self._in_class_body, self._cls)
+        self._fn, self._spans, self._loops, self._in_class_body = fn, spans, [], False
+        self._cls = fn.cls
+        self.facts.functions.append(fn)
+        try:
+            yield
+        finally:
+            self._fn, self._spans, self._loops, self._in_class_body, self._cls = saved
+
+    # -- handlers ----------------------------------------------------------------------------------
+
+    def _import(self, node: ast.AST) -> None:
+        assert isinstance(node, (ast.Import, ast.ImportFrom))
+        self._imports.add(node)
+
+    def _function(self, node: ast.AST) -> None:
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self._visit_all(node.decorator_list)
+        self._visit_all([d for d in node.args.defaults + node.args.kw_defaults if d is not None])
+        fn = FunctionFacts(node=node, parent=self._fn, cls=self._cls)
+        spans: list[SpanRegion] = []
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            fn.decorators.append(self._imports.qualname(target) or dotted_name(target) or "")
+            if isinstance(decorator, ast.Call) and last_name(decorator.func) == "start_as_current_span":
+                fn.span_decorated = True
+                spans.append(SpanRegion(node, "decorator", node.lineno))
+        if self._in_class_body and self._cls is not None:
+            self._cls.methods[node.name] = fn
+        else:
+            self._fn.local_defs[node.name] = fn
+        arguments = node.args
+        for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
+            if arg.annotation is not None:
+                fn.bindings.setdefault(arg.arg, []).append(
+                    Binding(arg.annotation, None, (), (), is_annotation=True)
+                )
+        with self._enter(fn, spans):
+            self._visit_all(node.body)
+
+    def _lambda(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.Lambda)
+        self._visit_all([d for d in node.args.defaults + node.args.kw_defaults if d is not None])
+        fn = FunctionFacts(node=node, parent=self._fn, cls=self._cls)
+        self.facts.lambdas[id(node)] = fn
+        with self._enter(fn, []):
+            self._visit(node.body)
+
+    def _class(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.ClassDef)
+        self._visit_all(node.decorator_list)
+        self._visit_all(node.bases)
+        bases = [self._imports.qualname(b) or dotted_name(b) or "" for b in node.bases]
+        cls = ClassFacts(node=node, bases=bases)
+        self.facts.classes[node.name] = cls
+        saved = (self._cls, self._in_class_body)
+        self._cls, self._in_class_body = cls, True
+        self._visit_all(node.body)
+        self._cls, self._in_class_body = saved
+
+    def _with(self, node: ast.AST) -> None:
+        assert isinstance(node, (ast.With, ast.AsyncWith))
+        regions = []
+        for item in node.items:
+            self._visit(item.context_expr)
+            expr = item.context_expr
+            if isinstance(expr, ast.Call) and is_span_start(expr, self._imports):
+                regions.append(SpanRegion(node, "with", node.lineno))
+            if item.optional_vars is not None:
+                self._bind(item.optional_vars, expr)
+        self._spans.extend(regions)
+        self._visit_all(node.body)
+        for region in regions:
+            self._spans.remove(region)
+
+    def _loop(self, node: ast.AST) -> None:
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            self._visit(node.iter)
+            self._loops.append(node)
+            self._visit(node.target)
+            self._visit_all(node.body)
+            self._loops.pop()
+            self._visit_all(node.orelse)
+        elif isinstance(node, ast.While):
+            self._loops.append(node)
+            self._visit(node.test)
+            self._visit_all(node.body)
+            self._loops.pop()
+            self._visit_all(node.orelse)
+        else:
+            self._loops.append(node)
+            self._visit_children(node)
+            self._loops.pop()
+
+    def _assign(self, node: ast.AST) -> None:
+        assert isinstance(node, (ast.Assign, ast.AnnAssign))
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if isinstance(node, ast.AnnAssign):
+            self._bind(node.target, node.annotation, is_annotation=True)
+        if node.value is None:
+            return
+        if isinstance(node.value, ast.Call) and len(targets) == 1:
+            name = dotted_name(targets[0])
+            if name is not None:
+                self._target = (node.value, name)
+        self._visit(node.value)
+        self._target = None
+        for target in targets:
+            self._bind(target, node.value)
+
+    def _bind(self, target: ast.expr, value: ast.expr, is_annotation: bool = False) -> None:
+        site = None
+        if isinstance(value, ast.Call):
+            site = next((s for s in reversed(self._fn.sites) if s.call is value), None)
+        binding = Binding(value, site, tuple(self._spans), tuple(self._loops), is_annotation)
+        if isinstance(target, ast.Name):
+            if self._in_class_body and self._cls is not None:
+                self._cls.attributes.setdefault(target.id, []).append(binding)
+            else:
+                self._fn.bindings.setdefault(target.id, []).append(binding)
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id in ("self", "cls")
+            and self._cls is not None
+        ):
+            self._cls.attributes.setdefault(target.attr, []).append(binding)
+
+    def _call(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.Call)
+        qualname = self._imports.qualname(node.func)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        target = self._target[1] if self._target is not None and self._target[0] is node else None
+        self._target = None
+        site = Site(
+            node,
+            qualname,
+            method,
+            self._fn,
+            tuple(self._spans),
+            tuple(self._loops),
+            self._statement,
+            target,
+        )
+        self._fn.sites.append(site)
+        if qualname == OTEL_ATTACH:
+            self._spans.append(SpanRegion(node, "attach", node.lineno))
+        elif qualname == OTEL_DETACH:
+            attached = [r for r in self._spans if r.kind == "attach"]
+            if attached:
+                self._spans.remove(attached[-1])
+        elif method == "instrument" and isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            if isinstance(receiver, ast.Call) and last_name(receiver.func) == THREADING_INSTRUMENTOR:
+                self.facts.threading_instrumented = True
+        self._visit_children(node)
+
+    def _yield(self, node: ast.AST) -> None:
+        assert isinstance(node, (ast.Yield, ast.YieldFrom))
+        self._fn.yields.append((node, tuple(self._spans)))
+        self._visit_children(node)
+
+    def _await(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.Await)
+        if isinstance(node.value, ast.Name):
+            self._fn.awaited_names.append((node.value.id, node, tuple(self._spans)))
+        self._visit_children(node)
+

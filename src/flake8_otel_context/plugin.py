@@ -1,0 +1,62 @@
+"""The flake8 front end: options in, findings out. All the work is in ``checker.analyze``."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+from collections.abc import Iterator
+
+from flake8.options.manager import OptionManager
+
+from flake8_otel_context import __version__
+from flake8_otel_context.analysis.settings import Settings, SpanScope
+from flake8_otel_context.checker import analyze
+from flake8_otel_context.rules import DEFAULT_OFF
+
+
+class OtelContextChecker:
+    name = "flake8-otel-context"
+    version = __version__
+    settings = Settings()
+
+    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
+        self._tree = tree
+        self._lines = lines
+
+    @staticmethod
+    def add_options(manager: OptionManager) -> None:
+        manager.add_option(
+            "--otc-span-scope",
+            default=SpanScope.ASYNC.value,
+            choices=[scope.value for scope in SpanScope],
+            parse_from_config=True,
+            help=(
+                "Where boundaries are assumed to run with a span active in the caller: 'lexical' "
+                "(inside a visible span, or in a function this file calls from one), 'async' "
+                "(also every async def), 'function' (also every function), 'everywhere' (also "
+                "module level and files that never mention OpenTelemetry). Default: %(default)s"
+            ),
+        )
+        manager.add_option(
+            "--otc-propagating",
+            default="",
+            comma_separated_list=True,
+            parse_from_config=True,
+            help=(
+                "Comma-separated names (qualified or bare) of helpers, decorators and executor "
+                "classes that carry the context themselves. 'threading' declares threads and "
+                "thread pools instrumented project-wide (ThreadingInstrumentor)."
+            ),
+        )
+        manager.extend_default_ignore(DEFAULT_OFF)
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        cls.settings = Settings(
+            span_scope=SpanScope(options.otc_span_scope),
+            propagating=frozenset(options.otc_propagating),
+        )
+
+    def run(self) -> Iterator[tuple[int, int, str, type[OtelContextChecker]]]:
+        for finding in analyze(self._tree, "".join(self._lines), self.settings):
+            yield finding.line, finding.col, finding.message, type(self)

@@ -1,0 +1,184 @@
+"""OTC201: a ``start_span`` span that is never made current, while work is started under it."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_otel_context.analysis.context import Analysis
+from flake8_otel_context.analysis.facts import FunctionFacts, Site
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.vocabulary import GATHER, TASK_FACTORIES, TASK_METHODS, TO_THREAD
+from flake8_otel_context.rules.rule import Rule
+
+_SPAN_STARTS = ("start_span", "start_as_current_span")
+
+
+def check(analysis: Analysis) -> Iterator[Finding]:
+    starts_work = _WorkFinder(analysis)
+    for fn in analysis.facts.functions:
+        for site in fn.sites:
+            if site.method != "start_span" or not _is_opentelemetry(site):
+                continue
+            lifetime = _lifetime(site, fn)
+            if lifetime is None:
+                continue
+            first, last, name = lifetime
+            if name is not None and _escapes(fn, name):
+                continue
+            child = next(
+                (
+                    s
+                    for s in fn.sites
+                    if s is not site
+                    and first < s.call.lineno <= last
+                    and starts_work(s)
+                ),
+                None,
+            )
+            if child is not None:
+                yield RULE.finding(site.call, line=str(child.call.lineno))
+
+
+def _is_opentelemetry(site: Site) -> bool:
+    return site.qualname is None or site.qualname.startswith("opentelemetry.")
+
+
+def _lifetime(site: Site, fn: FunctionFacts) -> tuple[int, int, str | None] | None:
+    """(first line, last line, span variable) of the span started by ``site``."""
+    statement = site.statement
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        for item in statement.items:
+            if item.context_expr is site.call:
+                var = item.optional_vars
+                name = var.id if isinstance(var, ast.Name) else None
+                return statement.lineno, statement.end_lineno or statement.lineno, name
+        return None
+    if site.target is None or "." in site.target:
+        return None
+    end = next(
+        (
+            s.call.lineno
+            for s in fn.sites
+            if s.method == "end"
+            and isinstance(s.receiver, ast.Name)
+            and s.receiver.id == site.target
+            and s.call.lineno > site.call.lineno
+        ),
+        None,
+    )
+    last = end if end is not None else (fn.node.end_lineno if fn.node is not None else None)
+    return site.call.lineno, last or site.call.lineno, site.target
+
+
+def _escapes(fn: FunctionFacts, name: str) -> bool:
+    """The span is used other than through its own methods: made current, passed on, stored."""
+    node = fn.node
+    if node is None:
+        return True
+    method_owners = {
+        id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    }
+    return any(
+        isinstance(n, ast.Name)
+        and n.id == name
+        and isinstance(n.ctx, ast.Load)
+        and id(n) not in method_owners
+        for n in ast.walk(node)
+    )
+
+
+class _WorkFinder:
+    """Does a call start a span, a task or a thread, itself or through a function of this file?"""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self._values = analysis.values
+        self._boundary_calls = {id(b.site.call) for b in analysis.boundaries}
+        self._functions: dict[FunctionFacts, bool] = {}
+
+    def __call__(self, site: Site) -> bool:
+        if site.method in _SPAN_STARTS:
+            return not any(k.arg == "context" for k in site.call.keywords)
+        if (
+            site.qualname in TASK_FACTORIES
+            or site.qualname in (GATHER, TO_THREAD)
+            or site.method in TASK_METHODS
+            or id(site.call) in self._boundary_calls
+        ):
+            return True
+        callee = self._values.function(site.call.func, site.function)
+        return callee is not None and self._function_starts_work(callee)
+
+    def _function_starts_work(self, fn: FunctionFacts) -> bool:
+        if fn not in self._functions:
+            self._functions[fn] = False  # recursion guard
+            self._functions[fn] = any(self(s) for s in fn.sites if s.function is fn)
+        return self._functions[fn]
+
+
+RULE = Rule(
+    code="OTC201",
+    name="start-span-never-current",
+    summary="`tracer.start_span()` whose span is never made current while child spans or tasks start under it.",
+    message=(
+        "this span is never made current, so the work started at line {line} is not its child "
+        "(it joins the ambient span or a new trace); wrap the work in trace.use_span(span), or pass "
+        "context=trace.set_span_in_context(span) to the child span"
+    ),
+    rationale=(
+        "`start_span` only creates the span; it does not put it in the context (and `with "
+        "tracer.start_span(...)` only ends it on exit). Spans, tasks and threads started "
+        "afterwards see the previous current span, so the trace tree loses a level."
+    ),
+    invalid=(
+        """\
+from opentelemetry import trace
+
+tracer = trace.get_tracer(__name__)
+
+def handle():
+    span = tracer.start_span("request")
+    with tracer.start_as_current_span("db"):
+        query()
+    span.end()
+""",
+        """\
+import asyncio
+from opentelemetry import trace
+
+tracer = trace.get_tracer(__name__)
+
+async def handle():
+    with tracer.start_span("request"):
+        await asyncio.gather(fetch(), fetch())
+""",
+    ),
+    valid=(
+        """\
+from opentelemetry import trace
+
+tracer = trace.get_tracer(__name__)
+
+def handle():
+    span = tracer.start_span("request")
+    with trace.use_span(span, end_on_exit=True):
+        with tracer.start_as_current_span("db"):
+            query()
+""",
+        """\
+from opentelemetry import trace
+
+tracer = trace.get_tracer(__name__)
+
+def handle():
+    span = tracer.start_span("request")
+    span.set_attribute("leaf", True)
+    span.end()
+""",
+    ),
+    fix=(
+        "Wraps the span's lifetime in `with trace.use_span(span, end_on_exit=...)`, keeping the "
+        "span's end exactly where it was."
+    ),
+    check=check,
+)

@@ -1,0 +1,63 @@
+"""OTC301: ``attach()`` whose token is thrown away."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_otel_context.analysis.context import Analysis
+from flake8_otel_context.analysis.facts import Site
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH
+from flake8_otel_context.rules.rule import Rule
+
+
+def check(analysis: Analysis) -> Iterator[Finding]:
+    for site in analysis.facts.all_sites():
+        if site.qualname == OTEL_ATTACH and token_discarded(site):
+            yield RULE.finding(site.call)
+
+
+def token_discarded(attach: Site) -> bool:
+    statement = attach.statement
+    return attach.target == "_" or (isinstance(statement, ast.Expr) and statement.value is attach.call)
+
+
+RULE = Rule(
+    code="OTC301",
+    name="attach-token-discarded",
+    summary="`otel_context.attach(ctx)` whose token is discarded, so it can never be detached.",
+    message=(
+        "the token returned by attach() is discarded, so this context can never be detached and "
+        "leaks into whatever runs next on this thread or task; keep it (token = attach(ctx)) and "
+        "detach(token) in a finally"
+    ),
+    rationale=(
+        "`attach` returns the token that restores the previous context. Without it the attached "
+        "context stays current after the work is done: on a pooled thread the next, unrelated "
+        "task runs under the leaked span and its spans join the wrong trace, with no log at all."
+    ),
+    invalid=(
+        """\
+from opentelemetry import context as otel_context
+
+def worker(ctx):
+    otel_context.attach(ctx)
+    do_work()
+""",
+    ),
+    valid=(
+        """\
+from opentelemetry import context as otel_context
+
+def worker(ctx):
+    token = otel_context.attach(ctx)
+    try:
+        do_work()
+    finally:
+        otel_context.detach(token)
+""",
+    ),
+    fix="Keeps the token and detaches it in a `finally` that covers the rest of the function.",
+    check=check,
+)

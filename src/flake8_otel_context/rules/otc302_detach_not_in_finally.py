@@ -1,0 +1,158 @@
+"""OTC302: a ``detach`` that an exception (or another function) can skip."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flake8_otel_context.analysis.context import Analysis
+from flake8_otel_context.analysis.facts import FunctionFacts, Site
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_DETACH
+from flake8_otel_context.rules.otc301_discarded_token import token_discarded
+from flake8_otel_context.rules.rule import Rule
+
+_ENTER_METHODS = ("__enter__", "__aenter__")
+
+
+def check(analysis: Analysis) -> Iterator[Finding]:
+    for fn in analysis.facts.functions:
+        attaches = [s for s in fn.sites if s.qualname == OTEL_ATTACH and not token_discarded(s)]
+        if attaches:
+            yield from _check_function(fn, attaches, fn.node or analysis.facts.tree)
+
+
+def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> Iterator[Finding]:
+    parents = {id(child): parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
+    for attach in attaches:
+        token = attach.target
+        if token is None:
+            if fn.name not in _ENTER_METHODS:
+                yield RULE.finding(
+                    attach.call, problem="the token leaves this function to be detached elsewhere"
+                )
+            continue
+        if "." in token:
+            if fn.name not in _ENTER_METHODS:
+                yield RULE.finding(
+                    attach.call,
+                    problem=f"the token is stored in {token} and detached in another function",
+                )
+            continue
+        detaches = [
+            s
+            for s in fn.sites
+            if s.qualname == OTEL_DETACH
+            and s.call.args
+            and isinstance(s.call.args[0], ast.Name)
+            and s.call.args[0].id == token
+            and s.call.lineno > attach.call.lineno
+        ]
+        if not detaches:
+            yield RULE.finding(attach.call, problem="the token is never detached in this function")
+        for detach in detaches:
+            if not _covered(attach.statement, detach.statement, parents):
+                yield RULE.finding(
+                    detach.call,
+                    problem=f"this detach is skipped when the code after attach() (line "
+                    f"{attach.call.lineno}) raises",
+                )
+
+
+def _covered(attach: ast.stmt, detach: ast.stmt, parents: dict[int, ast.AST]) -> bool:
+    """``detach`` sits in a ``finally`` whose ``try`` covers everything after ``attach``."""
+    child: ast.AST = detach
+    while id(child) in parents:
+        parent = parents[id(child)]
+        if isinstance(parent, ast.Try) and _contains(parent.finalbody, child):
+            if _within(attach, parent.body, parents) or _just_before(attach, parent, parents):
+                return True
+        child = parent
+    return False
+
+
+def _contains(block: list[ast.stmt], node: ast.AST) -> bool:
+    return any(statement is node for statement in block)
+
+
+def _within(node: ast.AST, block: list[ast.stmt], parents: dict[int, ast.AST]) -> bool:
+    while True:
+        if _contains(block, node):
+            return True
+        if id(node) not in parents:
+            return False
+        node = parents[id(node)]
+
+
+def _just_before(attach: ast.stmt, try_node: ast.Try, parents: dict[int, ast.AST]) -> bool:
+    """``attach`` precedes ``try_node`` in the same block with nothing that can raise in between."""
+    parent = parents.get(id(try_node))
+    if parent is None:
+        return False
+    for _, value in ast.iter_fields(parent):
+        if isinstance(value, list) and _contains(value, try_node) and _contains(value, attach):
+            between = value[value.index(attach) + 1 : value.index(try_node)]
+            return not any(isinstance(n, ast.Call) for s in between for n in ast.walk(s))
+    return False
+
+
+RULE = Rule(
+    code="OTC302",
+    name="detach-not-in-finally",
+    summary="`detach(token)` not in a `finally` that covers everything after the `attach`.",
+    message=(
+        "{problem}, leaving the attached context current for whatever runs next on this thread "
+        "or task; put detach(token) in a finally block right after the attach"
+    ),
+    rationale=(
+        "If the work between `attach` and `detach` raises, a `detach` outside `finally` never "
+        "runs: on a pooled thread the next unrelated task runs under the leaked span, silently. "
+        "A `detach` in another function or callback usually runs in another context, where the "
+        "token is rejected ('Failed to detach context') and the context still leaks."
+    ),
+    invalid=(
+        """\
+from opentelemetry import context as otel_context
+
+def worker(ctx):
+    token = otel_context.attach(ctx)
+    do_work()
+    otel_context.detach(token)
+""",
+        """\
+from opentelemetry.context import attach, detach
+
+def worker(ctx):
+    token = attach(ctx)
+    try:
+        do_work()
+    except Exception:
+        detach(token)
+        raise
+""",
+    ),
+    valid=(
+        """\
+from opentelemetry import context as otel_context
+
+def worker(ctx):
+    token = otel_context.attach(ctx)
+    try:
+        do_work()
+    finally:
+        otel_context.detach(token)
+""",
+        """\
+from opentelemetry import context as otel_context
+
+class Activated:
+    def __enter__(self):
+        self._token = otel_context.attach(self._ctx)
+
+    def __exit__(self, *exc):
+        otel_context.detach(self._token)
+""",
+    ),
+    fix="Moves (or adds) `detach(token)` into a `finally` that covers everything after the attach.",
+    check=check,
+)

@@ -1,0 +1,32 @@
+"""A rule is data: its code, message, rationale and examples live together in one place.
+
+The rule reference, the plugin's messages and the example tests are all generated from these records.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from flake8_otel_context.analysis.context import Analysis
+from flake8_otel_context.analysis.findings import Finding
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str  # one line: what it catches
+    message: str  # str.format template; says what is lost and how to fix it
+    rationale: str  # why it goes wrong at run time
+    invalid: tuple[str, ...]  # programs it must flag; the first is the docs' broken example
+    valid: tuple[str, ...]  # programs it must not flag; the first is the docs' fixed example
+    fix: str | None  # what otel-context-fix does, or None when it is reported as not auto-fixable
+    check: Callable[[Analysis], Iterable[Finding]]
+    enabled_by_default: bool = True
+    breaks_at_runtime: bool = True
+
+    def finding(self, node: ast.AST, **details: str) -> Finding:
+        assert isinstance(node, (ast.expr, ast.stmt))
+        return Finding.at(node, self.code, f"{self.code} {self.message.format(**details)}")
