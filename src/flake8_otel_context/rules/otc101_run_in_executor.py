@@ -44,6 +44,7 @@ async def handler():
         """\
 import asyncio
 from functools import partial
+from opentelemetry import trace
 
 async def handler(loop, pool):
     await loop.run_in_executor(pool, partial(render_report, 1))

@@ -42,6 +42,7 @@ def handle(items):
 """,
         """\
 import concurrent.futures as cf
+from opentelemetry import trace
 
 class Service:
     def __init__(self):

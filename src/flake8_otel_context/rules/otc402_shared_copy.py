@@ -56,6 +56,7 @@ RULE = Rule(
         """\
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
+from opentelemetry import trace
 
 def handle(items):
     ctx = contextvars.copy_context()
