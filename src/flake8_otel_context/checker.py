@@ -35,10 +35,14 @@ def analyze(
         }
     except RecursionError:
         return [_not_analysed("the file is nested too deeply to analyse")]
+    except Exception as error:  # a bug of ours must cost one file, not the whole flake8 run
+        return [_not_analysed(f"internal error {type(error).__name__}: {error} (please report it)")]
     return sorted(findings)
 
 
-def analyze_source(source: str, settings: Settings = Settings(), codes: Collection[str] | None = None) -> list[Finding]:
+def analyze_source(
+    source: str, settings: Settings = Settings(), codes: Collection[str] | None = None
+) -> list[Finding]:
     """Parse and analyse; a file that does not parse has no findings (flake8 reports E999 for it)."""
     try:
         tree = ast.parse(source)

@@ -89,11 +89,11 @@ def _classify(site: Site, values: Values) -> Boundary | None:
 
 def _is_mp_pool(receiver: ast.expr, values: Values, fn: FunctionFacts) -> bool:
     """multiprocessing pools name their methods apply/map/imap...; executors only submit/map."""
-    for binding in values.bindings(receiver, fn):
-        value = binding.value
+    constructors = [receiver] + [b.value for b in values.bindings(receiver, fn)]
+    for value in constructors:
         if isinstance(value, ast.Call):
             name = values.facts.imports.qualname(value.func) or last_name(value.func) or ""
-            if name.endswith(("Pool", "ThreadPool")):
+            if name.endswith("Pool"):
                 return True
     return False
 
@@ -183,7 +183,9 @@ class Propagation:
         if any((s.qualname == INJECT or s.method == "inject") and s.call.lineno <= line for s in fn.sites):
             return True
         target = self._values.function(boundary.worker, fn)
-        return target is not None and any(s.qualname == EXTRACT or s.method == "extract" for s in target.sites)
+        return target is not None and any(
+            s.qualname == EXTRACT or s.method == "extract" for s in target.sites
+        )
 
     def copy_in_worker(self, boundary: Boundary) -> ast.Call | None:
         """The ``copy_context()`` call a worker makes itself (so it copies its own, empty, context)."""

@@ -52,14 +52,6 @@ def exited_before(earlier: tuple[SpanRegion, ...], later: tuple[SpanRegion, ...]
     return next((r for r in earlier if r not in later and r.kind != "decorator"), None)
 
 
-def mentions(expr: ast.expr, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
-
-
-def sites_in(fn: FunctionFacts, after_line: int) -> list[Site]:
-    return [s for s in fn.sites if s.call.lineno > after_line]
-
-
 def describe(expr: ast.AST, limit: int = 40) -> str:
     """Short source text for a message."""
     text = ast.unparse(expr)

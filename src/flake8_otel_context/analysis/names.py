@@ -43,9 +43,6 @@ class ImportTable:
         full = f"{base}.{rest}" if rest else base
         return CANONICAL.get(full, full)
 
-    def imports_module(self, prefix: str) -> bool:
-        return any(q == prefix or q.startswith(prefix + ".") for q in self._aliases.values())
-
 
 def dotted_name(expr: ast.expr) -> str | None:
     """``self._pool.submit`` -> ``"self._pool.submit"``; None when the chain is not plain names."""

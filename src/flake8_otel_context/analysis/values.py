@@ -151,6 +151,3 @@ class Values:
         ):
             return fn.cls.methods.get(expr.attr)
         return None
-
-    def is_captured(self, expr: ast.expr, fn: FunctionFacts, kinds: tuple[Kind, ...]) -> bool:
-        return self.kind(expr, fn) in kinds

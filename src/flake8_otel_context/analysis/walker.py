@@ -259,4 +259,3 @@ class _Walker:
         if isinstance(node.value, ast.Name):
             self._fn.awaited_names.append((node.value.id, node, tuple(self._spans)))
         self._visit_children(node)
-

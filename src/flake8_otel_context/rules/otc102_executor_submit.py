@@ -17,7 +17,10 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 RULE = Rule(
     code="OTC102",
     name="executor-loses-context",
-    summary="`Executor.submit(fn)` / `Executor.map(fn, ...)` on a thread pool runs `fn` without the caller's context.",
+    summary=(
+        "`Executor.submit(fn)` / `Executor.map(fn, ...)` on a thread pool runs `fn` without the "
+        "caller's context."
+    ),
     message=(
         "{method}() runs {worker} on a pool thread without the caller's context, so the span is lost "
         "and its child spans start a new trace; submit contextvars.copy_context().run with the "

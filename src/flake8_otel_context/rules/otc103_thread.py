@@ -17,7 +17,10 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 RULE = Rule(
     code="OTC103",
     name="thread-loses-context",
-    summary="`threading.Thread(target=fn)` / `threading.Timer(t, fn)` runs `fn` without the caller's context.",
+    summary=(
+        "`threading.Thread(target=fn)` / `threading.Timer(t, fn)` runs `fn` without the caller's "
+        "context."
+    ),
     message=(
         "the thread runs {worker} without the caller's context, so the span is lost and its child "
         "spans start a new trace; use target=contextvars.copy_context().run with args=(fn, ...), "

@@ -119,7 +119,10 @@ class _WorkFinder:
 RULE = Rule(
     code="OTC201",
     name="start-span-never-current",
-    summary="`tracer.start_span()` whose span is never made current while child spans or tasks start under it.",
+    summary=(
+        "`tracer.start_span()` whose span is never made current while child spans or tasks start "
+        "under it."
+    ),
     message=(
         "this span is never made current, so the work started at line {line} is not its child "
         "(it joins the ambient span or a new trace); wrap the work in trace.use_span(span), or pass "

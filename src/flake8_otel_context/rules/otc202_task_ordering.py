@@ -93,7 +93,10 @@ def _contexts_copied_before_span(analysis: Analysis) -> Iterator[Finding]:
 RULE = Rule(
     code="OTC202",
     name="asyncio-context-copied-at-wrong-time",
-    summary="A task or callback copies the context before the span is entered, or a coroutine made inside a span runs after it.",
+    summary=(
+        "A task or callback copies the context before the span is entered, or a coroutine made "
+        "inside a span runs after it."
+    ),
     message=(
         "{what}, so its spans miss this span (a new trace or the wrong parent); {fix}"
     ),

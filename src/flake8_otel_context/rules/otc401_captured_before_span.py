@@ -48,7 +48,10 @@ def _hands_over(call: ast.Call, name: str) -> bool:
 RULE = Rule(
     code="OTC401",
     name="context-captured-before-span",
-    summary="`get_current()` / `copy_context()` captured before the span is entered, then used inside it to cross a boundary.",
+    summary=(
+        "`get_current()` / `copy_context()` captured before the span is entered, then used inside "
+        "it to cross a boundary."
+    ),
     message=(
         "{name!s} is captured before the span at line {span} is entered, so the work it carries "
         "across the boundary at line {use} misses that span; capture it inside the span's with block"
