@@ -209,3 +209,34 @@ def test_instrumented_threading_does_not_excuse_process_pools() -> None:
             ProcessPoolExecutor().submit(work)
     """
     assert codes(source, propagating=frozenset({"threading"})) == [(6, "OTC104")]
+
+
+def test_detach_after_a_try_that_swallows_every_exception_is_covered() -> None:
+    source = """\
+    from opentelemetry.context import attach, detach
+    def export(ctx):
+        token = attach(ctx)
+        try:
+            send()
+        except Exception:
+            log()
+        detach(token)
+    """
+    assert codes(source) == []
+    assert codes(source.replace("log()", "raise")) == [(8, "OTC302")]
+    assert codes(source.replace("token = attach(ctx)", "token = attach(ctx)\n        prepare()")) == [
+        (9, "OTC302")
+    ]
+
+
+def test_generators_made_into_context_managers_by_any_contextmanager_decorator_are_exempt() -> None:
+    source = """\
+    from opentelemetry import trace
+    from opentelemetry.util._decorator import _agnosticcontextmanager
+    tracer = trace.get_tracer(__name__)
+    @_agnosticcontextmanager
+    def current(name):
+        with tracer.start_as_current_span(name) as span:
+            yield span
+    """
+    assert codes(source) == []

@@ -60,7 +60,12 @@ def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> I
 
 
 def _covered(attach: ast.stmt, detach: ast.stmt, parents: dict[int, ast.AST]) -> bool:
-    """``detach`` sits in a ``finally`` whose ``try`` covers everything after ``attach``."""
+    """``detach`` sits in a ``finally`` whose ``try`` covers everything after ``attach``, or right
+    after a ``try`` that swallows every ``Exception`` (only a ``KeyboardInterrupt`` could skip it)."""
+    swallower = _previous_statement(detach, parents)
+    if isinstance(swallower, ast.Try) and _swallows_exceptions(swallower):
+        if _within(attach, swallower.body, parents) or _just_before(attach, swallower, parents):
+            return True
     child: ast.AST = detach
     while id(child) in parents:
         parent = parents[id(child)]
@@ -68,6 +73,32 @@ def _covered(attach: ast.stmt, detach: ast.stmt, parents: dict[int, ast.AST]) ->
             if _within(attach, parent.body, parents) or _just_before(attach, parent, parents):
                 return True
         child = parent
+    return False
+
+
+def _previous_statement(statement: ast.stmt, parents: dict[int, ast.AST]) -> ast.stmt | None:
+    block = _block_of(statement, parents)
+    if block is None or block.index(statement) == 0:
+        return None
+    return block[block.index(statement) - 1]
+
+
+def _block_of(statement: ast.AST, parents: dict[int, ast.AST]) -> list[ast.stmt] | None:
+    parent = parents.get(id(statement))
+    for _, value in ast.iter_fields(parent) if parent is not None else ():
+        if isinstance(value, list) and _contains(value, statement):
+            return value
+    return None
+
+
+def _swallows_exceptions(try_node: ast.Try) -> bool:
+    """A handler for every ``Exception`` that does not raise again."""
+    for handler in try_node.handlers:
+        broad = handler.type is None or (
+            isinstance(handler.type, ast.Name) and handler.type.id in ("Exception", "BaseException")
+        )
+        if broad and not any(isinstance(n, ast.Raise) for s in handler.body for n in ast.walk(s)):
+            return True
     return False
 
 
@@ -86,14 +117,11 @@ def _within(node: ast.AST, block: list[ast.stmt], parents: dict[int, ast.AST]) -
 
 def _just_before(attach: ast.stmt, try_node: ast.Try, parents: dict[int, ast.AST]) -> bool:
     """``attach`` precedes ``try_node`` in the same block with nothing that can raise in between."""
-    parent = parents.get(id(try_node))
-    if parent is None:
+    block = _block_of(try_node, parents)
+    if block is None or not _contains(block, attach):
         return False
-    for _, value in ast.iter_fields(parent):
-        if isinstance(value, list) and _contains(value, try_node) and _contains(value, attach):
-            between = value[value.index(attach) + 1 : value.index(try_node)]
-            return not any(isinstance(n, ast.Call) for s in between for n in ast.walk(s))
-    return False
+    between = block[block.index(attach) + 1 : block.index(try_node)]
+    return not any(isinstance(n, ast.Call) for s in between for n in ast.walk(s))
 
 
 RULE = Rule(

@@ -9,14 +9,23 @@ from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.vocabulary import GENERATOR_CONTEXT_MANAGERS
 from flake8_otel_context.rules.rule import Rule
 
-_BARE_DECORATORS = frozenset({"contextmanager", "asynccontextmanager", "fixture"})
+_BARE_DECORATORS = frozenset({"fixture"})
+
+
+def _makes_context_manager(decorator: str) -> bool:
+    """``contextlib``'s decorators, pytest fixtures, and look-alikes such as OpenTelemetry's own
+    ``_agnosticcontextmanager``."""
+    name = decorator.rpartition(".")[2]
+    return (
+        decorator in GENERATOR_CONTEXT_MANAGERS
+        or name in _BARE_DECORATORS
+        or name.endswith("contextmanager")
+    )
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     for fn in analysis.facts.functions:
-        if not fn.is_generator or any(
-            d in GENERATOR_CONTEXT_MANAGERS or d in _BARE_DECORATORS for d in fn.decorators
-        ):
+        if not fn.is_generator or any(_makes_context_manager(d) for d in fn.decorators):
             continue
         for node, spans in fn.yields:
             held = [r for r in spans if r.kind != "decorator"]
