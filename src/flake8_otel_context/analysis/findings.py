@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """Where a node is, in the stdlib ``ast``'s terms: 1-based lines, 0-based UTF-8 byte columns."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    @classmethod
+    def of(cls, node: ast.expr | ast.stmt) -> Span:
+        return cls(
+            node.lineno,
+            node.col_offset,
+            node.end_lineno or node.lineno,
+            node.end_col_offset if node.end_col_offset is not None else node.col_offset,
+        )
 
 
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem at one place.
 
-    Positions are the stdlib ``ast`` ones (1-based lines, 0-based UTF-8 byte columns), which is what
-    flake8 expects from a plugin and what the fixer maps back onto its concrete syntax tree.
+    Positions are the stdlib ``ast`` ones, which is what flake8 expects from a plugin. ``anchors``
+    name the other nodes a rewrite needs (the worker of a boundary, the ``attach`` a ``detach``
+    belongs to...), so the fixer acts on what the analysis decided instead of deciding again.
     """
 
     line: int
@@ -20,14 +40,23 @@ class Finding:
     end_col: int
     code: str
     message: str
+    anchors: tuple[tuple[str, Span], ...] = field(default=(), compare=False)
 
     @classmethod
-    def at(cls, node: ast.expr | ast.stmt, code: str, message: str) -> Finding:
-        return cls(
-            node.lineno,
-            node.col_offset,
-            node.end_lineno or node.lineno,
-            node.end_col_offset if node.end_col_offset is not None else node.col_offset,
-            code,
-            message,
-        )
+    def at(
+        cls,
+        node: ast.expr | ast.stmt,
+        code: str,
+        message: str,
+        anchors: dict[str, ast.expr | ast.stmt] | None = None,
+    ) -> Finding:
+        span = Span.of(node)
+        named = tuple((name, Span.of(anchor)) for name, anchor in (anchors or {}).items())
+        return cls(span.line, span.col, span.end_line, span.end_col, code, message, named)
+
+    @property
+    def span(self) -> Span:
+        return Span(self.line, self.col, self.end_line, self.end_col)
+
+    def anchor(self, name: str) -> Span | None:
+        return next((span for key, span in self.anchors if key == name), None)

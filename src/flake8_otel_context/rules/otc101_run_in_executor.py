@@ -11,7 +11,9 @@ from flake8_otel_context.rules.rule import Rule
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     for boundary in lost_context(analysis, "run_in_executor"):
-        yield RULE.finding(boundary.site.call, worker=describe(boundary.worker))
+        yield RULE.finding(
+            boundary.site.call, {"worker": boundary.worker}, worker=describe(boundary.worker)
+        )
 
 
 RULE = Rule(

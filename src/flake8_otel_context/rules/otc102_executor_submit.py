@@ -11,7 +11,12 @@ from flake8_otel_context.rules.rule import Rule
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     for boundary in lost_context(analysis, "executor"):
-        yield RULE.finding(boundary.site.call, method=boundary.label, worker=describe(boundary.worker))
+        yield RULE.finding(
+            boundary.site.call,
+            {"worker": boundary.worker},
+            method=boundary.label,
+            worker=describe(boundary.worker),
+        )
 
 
 RULE = Rule(

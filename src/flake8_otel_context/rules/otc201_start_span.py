@@ -23,7 +23,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             lifetime = _lifetime(site, fn)
             if lifetime is None:
                 continue
-            first, last, name = lifetime
+            first, last, name, end = lifetime
             if name is not None and _escapes(fn, name):
                 continue
             child = next(
@@ -37,28 +37,33 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                 None,
             )
             if child is not None:
-                yield RULE.finding(site.call, line=str(child.call.lineno))
+                anchors: dict[str, ast.expr | ast.stmt] = {"statement": site.statement}
+                if end is not None:
+                    anchors["end"] = end
+                yield RULE.finding(site.call, anchors, line=str(child.call.lineno))
 
 
 def _is_opentelemetry(site: Site) -> bool:
     return site.qualname is None or site.qualname.startswith("opentelemetry.")
 
 
-def _lifetime(site: Site, fn: FunctionFacts) -> tuple[int, int, str | None] | None:
-    """(first line, last line, span variable) of the span started by ``site``."""
+def _lifetime(
+    site: Site, fn: FunctionFacts
+) -> tuple[int, int, str | None, ast.Call | None] | None:
+    """(first line, last line, span variable, ``end()`` call) of the span started by ``site``."""
     statement = site.statement
     if isinstance(statement, (ast.With, ast.AsyncWith)):
         for item in statement.items:
             if item.context_expr is site.call:
                 var = item.optional_vars
                 name = var.id if isinstance(var, ast.Name) else None
-                return statement.lineno, statement.end_lineno or statement.lineno, name
+                return statement.lineno, statement.end_lineno or statement.lineno, name, None
         return None
     if site.target is None or "." in site.target:
         return None
     end = next(
         (
-            s.call.lineno
+            s.call
             for s in fn.sites
             if s.method == "end"
             and isinstance(s.receiver, ast.Name)
@@ -67,8 +72,8 @@ def _lifetime(site: Site, fn: FunctionFacts) -> tuple[int, int, str | None] | No
         ),
         None,
     )
-    last = end if end is not None else (fn.node.end_lineno if fn.node is not None else None)
-    return site.call.lineno, last or site.call.lineno, site.target
+    last = end.lineno if end is not None else (fn.node.end_lineno if fn.node is not None else None)
+    return site.call.lineno, last or site.call.lineno, site.target, end
 
 
 def _escapes(fn: FunctionFacts, name: str) -> bool:

@@ -29,13 +29,16 @@ def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> I
         if token is None:
             if fn.name not in _ENTER_METHODS:
                 yield RULE.finding(
-                    attach.call, problem="the token leaves this function to be detached elsewhere"
+                    attach.call,
+                    {"attach": attach.call},
+                    problem="the token leaves this function to be detached elsewhere",
                 )
             continue
         if "." in token:
             if fn.name not in _ENTER_METHODS:
                 yield RULE.finding(
                     attach.call,
+                    {"attach": attach.call},
                     problem=f"the token is stored in {token} and detached in another function",
                 )
             continue
@@ -49,11 +52,14 @@ def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> I
             and s.call.lineno > attach.call.lineno
         ]
         if not detaches:
-            yield RULE.finding(attach.call, problem="the token is never detached in this function")
+            yield RULE.finding(
+                attach.call, {"attach": attach.call}, problem="the token is never detached in this function"
+            )
         for detach in detaches:
             if not _covered(attach.statement, detach.statement, parents):
                 yield RULE.finding(
                     detach.call,
+                    {"attach": attach.call},
                     problem=f"this detach is skipped when the code after attach() (line "
                     f"{attach.call.lineno}) raises",
                 )

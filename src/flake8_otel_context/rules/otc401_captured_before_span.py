@@ -29,7 +29,9 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             span = entered_after(binding.spans, site.spans)
             if span is not None:
                 yield RULE.finding(
-                    binding.site.call, name=name, span=str(span.line), use=str(site.call.lineno)
+                    binding.site.call,
+                    {"span": span.node} if isinstance(span.node, (ast.With, ast.AsyncWith)) else {},
+                    name=name, span=str(span.line), use=str(site.call.lineno)
                 )
                 break
 

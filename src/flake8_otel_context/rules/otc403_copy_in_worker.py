@@ -17,7 +17,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
         copy = analysis.propagation.copy_in_worker(boundary)
         if copy is not None and id(copy) not in reported:
             reported.add(id(copy))
-            yield RULE.finding(copy)
+            yield RULE.finding(copy, {"worker": boundary.worker, "call": boundary.site.call})
 
 
 RULE = Rule(

@@ -27,6 +27,12 @@ class Rule:
     enabled_by_default: bool = True
     breaks_at_runtime: bool = True
 
-    def finding(self, node: ast.AST, **details: str) -> Finding:
+    def finding(
+        self,
+        node: ast.AST,
+        anchors: dict[str, ast.expr | ast.stmt] | None = None,
+        **details: str,
+    ) -> Finding:
         assert isinstance(node, (ast.expr, ast.stmt))
-        return Finding.at(node, self.code, f"{self.code} {self.message.format(**details)}")
+        message = f"{self.code} {self.message.format(**details)}"
+        return Finding.at(node, self.code, message, anchors)
