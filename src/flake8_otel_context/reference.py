@@ -12,7 +12,7 @@ from flake8_otel_context.rules.rule import Rule
 def explain(rule: Rule) -> str:
     """One rule's entry: what it catches, why it breaks, a broken and a fixed example."""
     default = "" if rule.enabled_by_default else " (off by default: `extend-select = OTC210`)"
-    fix = rule.fix or "Not auto-fixable: reported with the reason, for a person to decide."
+    fix = rule.fix or f"Not auto-fixable: {rule.not_fixable}."
     return "\n".join(
         [
             f"## {rule.code} `{rule.name}`{default}",

@@ -24,6 +24,7 @@ class Rule:
     valid: tuple[str, ...]  # programs it must not flag; the first is the docs' fixed example
     fix: str | None  # what otel-context-fix does, or None when it is reported as not auto-fixable
     check: Callable[[Analysis], Iterable[Finding]]
+    not_fixable: str = ""  # when fix is None: why the fixer leaves it to a person
     enabled_by_default: bool = True
     breaks_at_runtime: bool = True
 

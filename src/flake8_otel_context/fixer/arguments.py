@@ -1,0 +1,53 @@
+"""Insert arguments into a call, or elements into a tuple, in the layout the call already has."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import libcst as cst
+
+_Item = TypeVar("_Item", cst.Arg, cst.BaseElement)
+_SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def insert(items: Sequence[_Item], index: int, new: _Item) -> list[_Item]:
+    """``items`` with ``new`` at ``index``. The separator is copied from the items already there, so a
+    call written one argument per line gets its new argument on a line of its own."""
+    result = list(items)
+    separator = next((i.comma for i in result if isinstance(i.comma, cst.Comma)), _SPACE)
+    if index < len(result):
+        new = new.with_changes(comma=separator)
+    else:
+        last = result[-1]
+        new = new.with_changes(comma=last.comma)
+        result[-1] = last.with_changes(comma=separator)
+    result.insert(index, new)
+    return result
+
+
+def keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(
+        value=value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+
+
+def one_tuple(value: cst.BaseExpression) -> cst.Tuple:
+    return cst.Tuple(elements=[cst.Element(value, comma=cst.Comma())])
+
+
+def prepend_to_sequence(sequence: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpression:
+    """``(a, b)`` -> ``(value, a, b)``; ``None`` -> ``(value,)``; any other ``x`` -> ``(value, *x)``."""
+    if isinstance(sequence, (cst.Tuple, cst.List)) and sequence.elements:
+        return sequence.with_changes(elements=insert(sequence.elements, 0, cst.Element(value)))
+    if isinstance(sequence, (cst.Tuple, cst.List)) or (
+        isinstance(sequence, cst.Name) and sequence.value == "None"
+    ):
+        return one_tuple(value)
+    return cst.Tuple(
+        elements=[cst.Element(value, comma=_SPACE), cst.StarredElement(sequence)]
+    )

@@ -1,0 +1,124 @@
+"""Rewrite one module's source: the analysis finds, the fixes rewrite, the analysis checks again.
+
+Rewrites are applied in rounds. In each round the module is analysed, every finding is planned, and
+the edits that do not touch the same code are applied together; the next round re-analyses the new
+text, so a rewrite that needed another one first (a ``detach`` moved around a call that gets a
+context argument) is planned against code that is current. The rounds stop when nothing changes.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from flake8.defaults import NOQA_FILE, NOQA_INLINE_REGEXP
+
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.settings import Settings
+from flake8_otel_context.checker import analyze
+from flake8_otel_context.fixer.edits import Declined, Edit, apply_edits
+from flake8_otel_context.fixer.fixes import FIXES
+from flake8_otel_context.fixer.tree import FixTree
+from flake8_otel_context.rules import RULES_BY_CODE
+
+_MAX_ROUNDS = 10
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    settings: Settings = Settings()
+    codes: Collection[str] | None = None  # the selected rules; None for the default set
+    style: str = "auto"  # or "copy-context": the call-site form for every boundary
+
+
+@dataclass
+class FixResult:
+    source: str
+    fixed: list[Finding] = field(default_factory=list)
+    declined: list[Declined] = field(default_factory=list)
+
+
+def fix_source(source: str, options: FixOptions = FixOptions()) -> FixResult:
+    """Raises SyntaxError (and libcst's ParserSyntaxError) for code it cannot parse."""
+    result = FixResult(source)
+    for _ in range(_MAX_ROUNDS):
+        findings = _findings(result.source, options)
+        result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]
+        fixable = [f for f in findings if f.code in FIXES]
+        if not fixable:
+            break
+        tree = FixTree(result.source, options.style)
+        edits = []
+        for fix in dict.fromkeys(FIXES[f.code] for f in fixable):
+            for outcome in fix([f for f in fixable if FIXES[f.code] is fix], tree):
+                if isinstance(outcome, Declined):
+                    result.declined.append(outcome)
+                else:
+                    edits.append(outcome)
+        chosen = _independent(edits, tree)
+        if not chosen:
+            break
+        module = apply_edits(tree.module, chosen)
+        module = tree.imports.apply(module, {need for edit in chosen for need in edit.needs})
+        if module.code == result.source:
+            break
+        result.source = module.code
+        result.fixed += [finding for edit in chosen for finding in edit.findings]
+    result.declined.sort(key=lambda d: d.finding)
+    return result
+
+
+def _findings(source: str, options: FixOptions) -> list[Finding]:
+    tree = ast.parse(source)
+    codes = options.codes
+    if codes is None:
+        codes = [code for code, rule in RULES_BY_CODE.items() if rule.enabled_by_default]
+    lines = _LINE_BREAK.split(source)
+    if any(NOQA_FILE.match(line) for line in lines):
+        return []
+    return [f for f in analyze(tree, source, options.settings, codes) if not _suppressed(f, lines)]
+
+
+def _suppressed(finding: Finding, lines: list[str]) -> bool:
+    """flake8's ``# noqa`` and ``# noqa: OTC101,...`` on the finding's line."""
+    line = lines[finding.line - 1] if finding.line <= len(lines) else ""
+    match = NOQA_INLINE_REGEXP.search(line)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if not codes:
+        return True
+    return any(finding.code.startswith(code) for code in re.split(r"[\s,]+", codes.strip()) if code)
+
+
+def _manual(finding: Finding) -> str:
+    rule = RULES_BY_CODE.get(finding.code)
+    if rule is None:
+        return finding.message.partition(" ")[2]
+    return rule.not_fixable or "no rewrite applies here"
+
+
+def _independent(edits: list[Edit], tree: FixTree) -> list[Edit]:
+    """Edits whose replaced nodes do not overlap; the others wait for the next round."""
+    chosen: list[Edit] = []
+    taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for edit in edits:
+        spans = []
+        for node in edit.replacements:
+            code_range = tree.range(node)
+            spans.append(
+                (
+                    (code_range.start.line, code_range.start.column),
+                    (code_range.end.line, code_range.end.column),
+                )
+            )
+        if any(start <= t_end and t_start <= end for start, end in spans for t_start, t_end in taken):
+            continue
+        chosen.append(edit)
+        taken += spans
+    return chosen
+
+

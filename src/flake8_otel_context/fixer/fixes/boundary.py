@@ -1,0 +1,231 @@
+"""OTC101, OTC102, OTC103: give the worker of a thread or pool the caller's context.
+
+Two forms. When the worker is a function of this file whose every use the fixer can see (a nested
+function, or a private module-level one used only at these boundaries), it gets the attach/detach
+pattern: the call site passes ``otel_context.get_current()``, and the worker attaches it first thing
+and detaches it in ``finally``. Otherwise the call site runs the worker in a copy of its context,
+``contextvars.copy_context().run``, which needs no change to the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Assignment, ClassScope, GlobalScope
+
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.fixer import arguments
+from flake8_otel_context.fixer.edits import Declined, Edit
+from flake8_otel_context.fixer.statements import (
+    assign,
+    call,
+    docstring_count,
+    line,
+    statements_of,
+    try_finally,
+)
+from flake8_otel_context.fixer.tree import FixTree
+
+CODES = ("OTC101", "OTC102", "OTC103")
+
+_GET_CURRENT = "opentelemetry.context.get_current"
+_ATTACH = "opentelemetry.context.attach"
+_DETACH = "opentelemetry.context.detach"
+_CONTEXT_TYPE = "opentelemetry.context.Context"
+_COPY_CONTEXT = "contextvars.copy_context"
+_PARTIAL = "functools.partial"
+_REPEAT = "itertools.repeat"
+
+
+@dataclass(frozen=True)
+class _Site:
+    finding: Finding
+    call: cst.Call
+    worker: cst.Arg
+    via: str  # "run_in_executor", "submit", "map" or "thread"
+
+    @property
+    def index(self) -> int:
+        return next(i for i, a in enumerate(self.call.args) if a is self.worker)
+
+
+def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
+    sites = []
+    for finding in findings:
+        site = _site(finding, tree)
+        if site is None:
+            yield Declined(finding, "the call's worker could not be located for rewriting")
+        else:
+            sites.append(site)
+    worker_nodes = {site.worker.value for site in sites}
+    by_definition: dict[cst.FunctionDef, list[_Site]] = {}
+    call_site_form = []
+    for site in sites:
+        definition = _changeable_definition(site, tree, worker_nodes)
+        if definition is None:
+            call_site_form.append(site)
+        else:
+            by_definition.setdefault(definition, []).append(site)
+    for definition, users in by_definition.items():
+        if all(_can_pass_context(site) and not _inside(site.call, definition, tree) for site in users):
+            yield _attach_in_worker(definition, users, tree)
+        else:
+            call_site_form += users
+    for site in call_site_form:
+        yield _copy_at_call_site(site, tree)
+
+
+def _site(finding: Finding, tree: FixTree) -> _Site | None:
+    boundary = tree.find(finding.span, cst.Call)
+    worker = tree.find(finding.anchor("worker"), cst.BaseExpression)
+    if boundary is None or worker is None:
+        return None
+    argument = next((a for a in boundary.args if a.value is worker), None)
+    if argument is None:
+        return None
+    if finding.code == "OTC101":
+        via = "run_in_executor"
+    elif finding.code == "OTC103":
+        via = "thread"
+    else:
+        function = boundary.func
+        via = "map" if isinstance(function, cst.Attribute) and function.attr.value == "map" else "submit"
+    return _Site(finding, boundary, argument, via)
+
+
+def _changeable_definition(
+    site: _Site, tree: FixTree, worker_nodes: set[cst.BaseExpression]
+) -> cst.FunctionDef | None:
+    """The worker's ``def``, when adding a first parameter to it cannot break a caller.
+
+    Every use must be visible: the function is nested, or private to this module, and each of its
+    uses is the worker of a boundary being fixed now.
+    """
+    worker = site.worker.value
+    if tree.style != "auto" or not isinstance(worker, cst.Name):
+        return None
+    scope = tree.scope(worker)
+    if scope is None:
+        return None
+    assignments = list(scope[worker.value])
+    if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+        return None
+    assignment = assignments[0]
+    definition = assignment.node
+    if not isinstance(definition, cst.FunctionDef) or definition.asynchronous or definition.decorators:
+        return None
+    if definition.params.posonly_params or _is_generator(definition):
+        return None
+    name = definition.name.value
+    if isinstance(assignment.scope, ClassScope):
+        return None
+    if isinstance(assignment.scope, GlobalScope) and not (name.startswith("_") and not name.endswith("__")):
+        return None
+    if not all(access.node in worker_nodes for access in assignment.references):
+        return None
+    return definition
+
+
+def _is_generator(definition: cst.FunctionDef) -> bool:
+    found = []
+
+    class _Yields(cst.CSTVisitor):
+        def visit_Yield(self, node: cst.Yield) -> None:
+            found.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is definition
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    definition.visit(_Yields())
+    return bool(found)
+
+
+def _inside(node: cst.CSTNode, container: cst.CSTNode, tree: FixTree) -> bool:
+    return any(ancestor is container for ancestor in tree.ancestors(node))
+
+
+def _can_pass_context(site: _Site) -> bool:
+    """Threads take it through ``args=``, which must not be given positionally."""
+    if site.via != "thread":
+        return True
+    return sum(1 for a in site.call.args if a.keyword is None and a.star == "") <= 2
+
+
+def _attach_in_worker(definition: cst.FunctionDef, users: list[_Site], tree: FixTree) -> Edit:
+    edit = Edit([site.finding for site in users])
+    for site in users:
+        current = call(tree.spell(_GET_CURRENT, edit))
+        edit.replace(site.call, _pass_context(site, current, tree, edit))
+    edit.replace(definition, _attach_first(definition, tree, edit))
+    return edit
+
+
+def _pass_context(site: _Site, context: cst.BaseExpression, tree: FixTree, edit: Edit) -> cst.Call:
+    args = list(site.call.args)
+    if site.via == "thread":
+        given = next((i for i, a in enumerate(args) if a.keyword and a.keyword.value == "args"), None)
+        if given is None:
+            args = arguments.insert(args, site.index + 1, arguments.keyword("args", arguments.one_tuple(context)))
+        else:
+            value = arguments.prepend_to_sequence(args[given].value, context)
+            args[given] = args[given].with_changes(value=value)
+    elif site.via == "map":
+        args = arguments.insert(args, site.index + 1, cst.Arg(call(tree.spell(_REPEAT, edit), context)))
+    else:
+        args = arguments.insert(args, site.index + 1, cst.Arg(context))
+    return site.call.with_changes(args=args)
+
+
+def _attach_first(definition: cst.FunctionDef, tree: FixTree, edit: Edit) -> cst.FunctionDef:
+    """``def worker(ctx, ...)``: attach ``ctx`` first thing, run the body, detach in ``finally``."""
+    ctx = tree.fresh_name("ctx", definition)
+    token = tree.fresh_name("token", definition, frozenset({ctx}))
+    parameter = cst.Param(cst.Name(ctx))
+    if _annotated(definition):
+        parameter = parameter.with_changes(annotation=cst.Annotation(tree.spell(_CONTEXT_TYPE, edit)))
+    params = definition.params.with_changes(params=[parameter, *definition.params.params])
+    statements = statements_of(definition.body)
+    kept = docstring_count(statements)
+    attach = assign(token, call(tree.spell(_ATTACH, edit), cst.Name(ctx)))
+    detach = line(call(tree.spell(_DETACH, edit), cst.Name(token)))
+    guarded = try_finally(statements[kept:], [detach])
+    body = [
+        *statements[:kept],
+        attach.with_changes(leading_lines=guarded.leading_lines),
+        guarded.with_changes(leading_lines=[]),
+    ]
+    block = definition.body if isinstance(definition.body, cst.IndentedBlock) else cst.IndentedBlock(body=[])
+    return definition.with_changes(params=params, body=block.with_changes(body=body))
+
+
+def _annotated(definition: cst.FunctionDef) -> bool:
+    params = definition.params
+    every = [*params.params, *params.kwonly_params]
+    return definition.returns is not None or any(p.annotation is not None for p in every)
+
+
+def _copy_at_call_site(site: _Site, tree: FixTree) -> Edit | Declined:
+    if site.via == "map":
+        return Declined(
+            site.finding,
+            "map() runs its items at once, so one copy_context() cannot serve them all, and the "
+            "worker is not a function of this file whose every caller the fixer can see; pass "
+            "otel_context.get_current() along and attach it in the worker",
+        )
+    edit = Edit([site.finding])
+    run = cst.Attribute(call(tree.spell(_COPY_CONTEXT, edit)), cst.Name("run"))
+    args = list(site.call.args)
+    if site.via == "thread":
+        wrapped = call(tree.spell(_PARTIAL, edit), run, site.worker.value)
+        args[site.index] = site.worker.with_changes(value=wrapped)
+    else:
+        args = arguments.insert(args, site.index, cst.Arg(run))
+    return edit.replace(site.call, site.call.with_changes(args=args))

@@ -1,0 +1,235 @@
+"""OTC301, OTC302: keep the token, and detach it in a ``finally`` that covers everything after attach.
+
+The work the attach covers is the rest of its block, up to the existing ``detach(token)`` when there
+is one. That ``detach`` moves into the ``finally`` (with its comment); one in an ``except`` clause that
+re-raises is folded into it; a ``try`` that already follows absorbs the statements before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.fixer.edits import Declined, Edit
+from flake8_otel_context.fixer.statements import call, is_call_statement, line, split_blank_lines, try_finally
+from flake8_otel_context.fixer.tree import FixTree
+
+CODES = ("OTC301", "OTC302")
+
+_DETACH = "opentelemetry.context.detach"
+_OUTLIVES = (
+    "only a return follows attach(), so the context is meant to outlive this function; detach the "
+    "token in a finally where that work ends"
+)
+
+
+def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
+    by_attach: dict[cst.Call, list[Finding]] = {}
+    for finding in findings:
+        attach = tree.find(finding.anchor("attach") or finding.span, cst.Call)
+        if attach is None:
+            yield Declined(finding, "the attach() call could not be located for rewriting")
+        else:
+            by_attach.setdefault(attach, []).append(finding)
+    for attach, group in by_attach.items():
+        outcome = _guard(attach, tree, Edit(group))
+        if isinstance(outcome, str):
+            yield from (Declined(finding, outcome) for finding in group)
+        else:
+            yield outcome
+
+
+class _Detaches(cst.CSTVisitor):
+    """Every ``detach(token)`` / ``x.detach(token)`` call."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        function = node.func
+        name = function.attr.value if isinstance(function, cst.Attribute) else getattr(function, "value", None)
+        if name == "detach" and node.args and isinstance(node.args[0].value, cst.Name):
+            if node.args[0].value.value == self.token:
+                self.calls.append(node)
+
+
+def _detaches(node: cst.CSTNode, token: str) -> list[cst.Call]:
+    visitor = _Detaches(token)
+    node.visit(visitor)
+    return visitor.calls
+
+
+def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:
+    statement = tree.statement_of(attach)
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return "attach() is not a statement of its own line; keep its token in a local and detach it in a finally"
+    small = statement.body[0]
+    function = tree.enclosing_function(statement) or tree.module
+    if isinstance(small, cst.Expr) and small.value is attach:
+        token = tree.fresh_name("token", function)
+    elif (
+        isinstance(small, cst.Assign)
+        and small.value is attach
+        and len(small.targets) == 1
+        and isinstance(small.targets[0].target, cst.Name)
+    ):
+        token = small.targets[0].target.value
+        if token == "_":
+            token = tree.fresh_name("token", function)
+    elif isinstance(small, cst.Return):
+        return "the token leaves this function, so only its caller can detach it, in a finally"
+    else:
+        return "the token is stored for another function to detach; detach it there, in a finally"
+    block = tree.block_of(statement)
+    if block is None:
+        return "attach() shares its line with a compound statement; put it on a line of its own"
+    body = list(block.body)
+    position = body.index(statement)
+    after = body[position + 1 :]
+    existing = _detaches(function, token) if token != "_" else []
+    detach = line(call(_detach_function(attach, tree, edit), cst.Name(token)))
+    covered = _cover(after, existing, detach, tree)
+    if isinstance(covered, str):
+        return covered
+    guarded, rest = covered
+    kept = statement.with_changes(
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(token))], value=attach)]
+    )
+    new_body = [*body[:position], kept, guarded, *rest]
+    return edit.replace(block, block.with_changes(body=new_body))
+
+
+def _cover(
+    after: list[cst.BaseStatement],
+    existing: list[cst.Call],
+    detach: cst.SimpleStatementLine,
+    tree: FixTree,
+) -> tuple[cst.Try, list[cst.BaseStatement]] | str:
+    """The ``try`` that guards the work after attach, and the statements that stay after it."""
+    for index, statement in enumerate(after):
+        inside = [c for c in existing if c is _only_call(statement) or _contains(statement, c, tree)]
+        if not inside:
+            continue
+        if len(inside) != len(existing):
+            return _elsewhere(existing, inside, tree)
+        region, rest = after[:index], after[index + 1 :]
+        if isinstance(statement, cst.SimpleStatementLine) and _only_call(statement) in inside:
+            if not _has_work(region):
+                return _OUTLIVES
+            _, moved = split_blank_lines(statement)
+            return try_finally(region, [moved]), rest
+        if isinstance(statement, cst.Try):
+            merged = _fold_into_finally(statement, inside, region, tree)
+            return merged if isinstance(merged, str) else (merged, rest)
+        return _elsewhere(existing, [], tree)
+    if existing:
+        return _elsewhere(existing, [], tree)
+    if not after:
+        return (
+            "nothing follows attach() in its block, so the work it covers is outside it; keep the "
+            "token and detach it in a finally around that work"
+        )
+    if not _has_work(after):
+        return _OUTLIVES
+    return try_finally(after, [detach]), []
+
+
+def _detach_function(attach: cst.Call, tree: FixTree, edit: Edit) -> cst.BaseExpression:
+    """``otel_context.attach`` -> ``otel_context.detach``: spelled like the attach."""
+    if isinstance(attach.func, cst.Attribute):
+        return attach.func.with_changes(attr=cst.Name("detach"))
+    return tree.spell(_DETACH, edit)
+
+
+def _fold_into_finally(
+    statement: cst.Try, detaches: list[cst.Call], region: list[cst.BaseStatement], tree: FixTree
+) -> cst.Try | str:
+    """The ``try`` with its ``detach`` in ``finally`` (out of an ``except`` that re-raises), and the
+    statements between attach and it moved to the start of its body."""
+    finally_lines = list(statement.finalbody.body.body) if statement.finalbody else []
+    in_finally = [s for s in finally_lines if any(is_call_statement(s, c) for c in detaches)]
+    handlers = []
+    moved: list[cst.BaseStatement] = []
+    for handler in statement.handlers:
+        lines = list(handler.body.body) if isinstance(handler.body, cst.IndentedBlock) else []
+        kept = [s for s in lines if not any(is_call_statement(s, c) for c in detaches)]
+        if len(kept) == len(lines):
+            handlers.append(handler)
+            continue
+        if not kept or not _is_bare_raise(kept[-1]):
+            return "the except clause that detaches does not re-raise; restructure it so a finally detaches"
+        moved += [split_blank_lines(s)[1] for s in lines if s not in kept]
+        if len(kept) == 1 and _is_broad(handler):
+            continue
+        handlers.append(handler.with_changes(body=handler.body.with_changes(body=kept)))
+    if len(in_finally) + len(moved) != len(detaches):
+        return _elsewhere(detaches, [], tree)
+    if region and handlers:
+        return "the try after attach() has except clauses that the code before it must not fall into"
+    if not in_finally:
+        finally_lines.append(moved[0])
+    finalbody = cst.Finally(body=cst.IndentedBlock(body=finally_lines))
+    if statement.finalbody is not None:
+        finalbody = statement.finalbody.with_changes(body=statement.finalbody.body.with_changes(body=finally_lines))
+    if not region:
+        return statement.with_changes(handlers=handlers, finalbody=finalbody)
+    above, first = split_blank_lines(region[0])
+    inner = list(statement.body.body) if isinstance(statement.body, cst.IndentedBlock) else []
+    if inner and statement.leading_lines:
+        inner[0] = inner[0].with_changes(leading_lines=[*statement.leading_lines, *inner[0].leading_lines])
+    merged_body = cst.IndentedBlock(body=[first, *region[1:], *inner])
+    return statement.with_changes(body=merged_body, handlers=handlers, finalbody=finalbody, leading_lines=above)
+
+
+def _only_call(statement: cst.BaseStatement) -> cst.BaseExpression | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        small = statement.body[0]
+        if isinstance(small, cst.Expr):
+            return small.value
+    return None
+
+
+def _contains(statement: cst.BaseStatement, node: cst.CSTNode, tree: FixTree) -> bool:
+    return any(ancestor is statement for ancestor in tree.ancestors(node))
+
+
+def _elsewhere(existing: list[cst.Call], inside: list[cst.Call], tree: FixTree) -> str:
+    other = next(c for c in existing if c not in inside)
+    return (
+        f"detach(token) at line {tree.range(other).start.line} is nested in other code; move it into "
+        "a finally that covers everything after attach() by hand"
+    )
+
+
+def _has_work(statements: list[cst.BaseStatement]) -> bool:
+    """Anything that can raise or start work: a call, an await, a with, a loop..."""
+    return any(
+        not (isinstance(s, cst.SimpleStatementLine) and all(_inert(small) for small in s.body))
+        for s in statements
+    )
+
+
+def _inert(small: cst.BaseSmallStatement) -> bool:
+    if isinstance(small, cst.Pass):
+        return True
+    if isinstance(small, cst.Return):
+        return small.value is None or isinstance(small.value, (cst.Name, cst.BaseNumber, cst.BaseString))
+    return False
+
+
+def _is_bare_raise(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Raise)
+        and statement.body[0].exc is None
+    )
+
+
+def _is_broad(handler: cst.ExceptHandler) -> bool:
+    kind = handler.type
+    return kind is None or (isinstance(kind, cst.Name) and kind.value in ("Exception", "BaseException"))

@@ -1,0 +1,120 @@
+"""The concrete syntax tree one round of rewrites works on, and the questions every fix asks of it.
+
+Findings carry ``ast`` positions (UTF-8 byte columns); libcst reports character columns. Here the two
+are matched, so a fix finds the very node the analysis reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import TypeVar
+
+import libcst as cst
+from libcst.metadata import (
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    Scope,
+    ScopeProvider,
+)
+
+from flake8_otel_context.analysis.findings import Span
+from flake8_otel_context.fixer.edits import Edit
+from flake8_otel_context.fixer.imports import Imports
+
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class FixTree:
+    def __init__(self, source: str, style: str) -> None:
+        self.wrapper = MetadataWrapper(cst.parse_module(source))
+        self.module = self.wrapper.module
+        self.style = style
+        self._lines = _LINE_BREAK.split(source)
+        self._positions = self.wrapper.resolve(PositionProvider)
+        self._parents = self.wrapper.resolve(ParentNodeProvider)
+        self._by_start: dict[tuple[int, int], list[cst.CSTNode]] = {}
+        for node, position in self._positions.items():
+            self._by_start.setdefault((position.start.line, position.start.column), []).append(node)
+        self.imports = Imports(self.module, self.identifiers(self.module))
+
+    @cached_property
+    def _scopes(self) -> dict[cst.CSTNode, Scope | None]:
+        return dict(self.wrapper.resolve(ScopeProvider))
+
+    def find(self, span: Span | None, kind: type[NodeT]) -> NodeT | None:
+        """The node of ``kind`` exactly at ``span`` (an ``ast`` position)."""
+        if span is None:
+            return None
+        start = (span.line, self._char_column(span.line, span.col))
+        end = (span.end_line, self._char_column(span.end_line, span.end_col))
+        for node in self._by_start.get(start, ()):
+            position = self._positions[node]
+            if isinstance(node, kind) and (position.end.line, position.end.column) == end:
+                return node
+        return None
+
+    def _char_column(self, line: int, byte_column: int) -> int:
+        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        return len(text.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
+
+    def spell(self, qualname: str, edit: Edit) -> cst.BaseExpression:
+        """``qualname`` as this file spells it; the import it needs is added if ``edit`` is applied."""
+        edit.needs.add(qualname)
+        return self.imports.expr(qualname)
+
+    def range(self, node: cst.CSTNode) -> CodeRange:
+        return self._positions[node]
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        parent = self.parent(node)
+        while parent is not None:
+            yield parent
+            parent = self.parent(parent)
+
+    def statement_of(self, node: cst.CSTNode) -> cst.BaseStatement | None:
+        """The statement line holding ``node`` (its ``SimpleStatementLine`` or compound statement)."""
+        for candidate in [node, *self.ancestors(node)]:
+            if isinstance(candidate, cst.BaseStatement):
+                return candidate
+        return None
+
+    def block_of(self, statement: cst.BaseStatement) -> cst.IndentedBlock | cst.Module | None:
+        """The block whose ``body`` lists ``statement`` (None for one-line suites like ``if x: f()``)."""
+        parent = self.parent(statement)
+        return parent if isinstance(parent, (cst.IndentedBlock, cst.Module)) else None
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        return next((a for a in self.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        return self._scopes.get(node)
+
+    @staticmethod
+    def identifiers(node: cst.CSTNode) -> set[str]:
+        names: set[str] = set()
+
+        class _Names(cst.CSTVisitor):
+            def visit_Name(self, name: cst.Name) -> None:
+                names.add(name.value)
+
+        node.visit(_Names())
+        return names
+
+    def fresh_name(
+        self, preferred: str, within: cst.CSTNode, taken: frozenset[str] = frozenset()
+    ) -> str:
+        """``preferred``, or ``preferred_2``... whichever ``within`` does not already use."""
+        used = self.identifiers(within) | taken
+        name, number = preferred, 1
+        while name in used:
+            number += 1
+            name = f"{preferred}_{number}"
+        return name
