@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -10,6 +11,9 @@ import libcst as cst
 from flake8_otel_context.analysis.findings import Finding
 
 Replacement = Union[cst.CSTNode, cst.RemovalSentinel, cst.FlattenSentinel[cst.CSTNode]]
+# A replacement may be computed from the node as already rewritten below it (a block whose statement
+# an edit moves, around a statement the same edit also changes).
+Rewrite = Union[Replacement, Callable[[cst.CSTNode], Replacement]]
 
 
 @dataclass(frozen=True)
@@ -23,21 +27,22 @@ class Edit:
     """Replacements keyed by the original nodes; applied together or not at all."""
 
     findings: list[Finding]
-    replacements: dict[cst.CSTNode, Replacement] = field(default_factory=dict)
+    replacements: dict[cst.CSTNode, Rewrite] = field(default_factory=dict)
     needs: set[str] = field(default_factory=set)  # qualified names the replacements refer to
 
-    def replace(self, original: cst.CSTNode, new: Replacement) -> Edit:
+    def replace(self, original: cst.CSTNode, new: Rewrite) -> Edit:
         self.replacements[original] = new
         return self
 
 
 class _Apply(cst.CSTTransformer):
-    def __init__(self, replacements: dict[cst.CSTNode, Replacement]) -> None:
+    def __init__(self, replacements: dict[cst.CSTNode, Rewrite]) -> None:
         super().__init__()
         self._replacements = replacements
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Replacement:  # type: ignore[override]
-        return self._replacements.get(original_node, updated_node)
+        new = self._replacements.get(original_node, updated_node)
+        return new(updated_node) if callable(new) else new
 
 
 def apply_edits(module: cst.Module, edits: list[Edit]) -> cst.Module:
