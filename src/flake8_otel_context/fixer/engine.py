@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from flake8.defaults import NOQA_FILE, NOQA_INLINE_REGEXP
 
 from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.precheck import may_match
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.checker import analyze
 from flake8_otel_context.fixer.edits import Declined, Edit, apply_edits
@@ -44,6 +45,8 @@ class FixResult:
 def fix_source(source: str, options: FixOptions = FixOptions()) -> FixResult:
     """Raises SyntaxError (and libcst's ParserSyntaxError) for code it cannot parse."""
     result = FixResult(source)
+    if not may_match(source, options.settings.span_scope):
+        return result
     for _ in range(_MAX_ROUNDS):
         findings = _findings(result.source, options)
         result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]

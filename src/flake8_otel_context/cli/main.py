@@ -1,0 +1,169 @@
+"""``otel-context-fix``: rewrite the places flake8's OTC codes report so the trace stays connected."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import TextIO
+
+from flake8_otel_context import __version__
+from flake8_otel_context.analysis.settings import Settings, SpanScope
+from flake8_otel_context.cli.paths import DEFAULT_EXCLUDE, python_files
+from flake8_otel_context.cli.selection import selected_codes
+from flake8_otel_context.fixer.engine import FixOptions
+from flake8_otel_context.fixer.run import FileReport, fix_file
+
+EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
+
+_EPILOG = """\
+exit status:
+  0  nothing to change
+  1  files were changed (with --check or --diff: would be changed)
+  2  usage error, or a file could not be read, parsed or written (it is left as it was)
+
+Findings the fixer cannot rewrite safely are listed with the reason; they do not change the exit
+status (flake8 reports them). Rule selection, --otc-* options and # noqa work as in the flake8 plugin.
+"""
+
+
+def _comma_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _jobs(text: str) -> int:
+    if text == "auto":
+        return os.cpu_count() or 1
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number or 'auto', got {text!r}")
+    return jobs
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="otel-context-fix",
+        description=(
+            "Rewrite code where the OpenTelemetry context is lost at a thread, pool or task "
+            "boundary into the attach/detach pattern: capture the context inside the span, pass it "
+            "in, attach it first thing in the worker, detach it in finally."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search for *.py")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
+    parser.add_argument("-j", "--jobs", type=_jobs, default="auto", help="processes to use (default: auto)")
+    parser.add_argument(
+        "--select", type=_comma_list, default=[], metavar="CODES", help="only these codes (prefixes)"
+    )
+    parser.add_argument("--ignore", type=_comma_list, default=[], metavar="CODES", help="skip these codes")
+    parser.add_argument(
+        "--style",
+        choices=("auto", "copy-context"),
+        default="auto",
+        help=(
+            "auto: attach/detach in a worker defined in the same file whose every caller is visible, "
+            "contextvars.copy_context().run at the call site otherwise; copy-context: always the "
+            "call-site form (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
+        "--otc-span-scope",
+        choices=[scope.value for scope in SpanScope],
+        default=SpanScope.ASYNC.value,
+        help="where a span is assumed active, as for flake8 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--otc-propagating",
+        type=_comma_list,
+        default=[],
+        metavar="NAMES",
+        help="helpers, decorators and executors that carry the context themselves, as for flake8",
+    )
+    parser.add_argument(
+        "--exclude",
+        type=_comma_list,
+        default=list(DEFAULT_EXCLUDE),
+        metavar="PATTERNS",
+        help="names or paths to skip inside directories (default: %(default)s)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    options = FixOptions(
+        settings=Settings(
+            span_scope=SpanScope(args.otc_span_scope), propagating=frozenset(args.otc_propagating)
+        ),
+        codes=frozenset(selected_codes(args.select, args.ignore)),
+        style=args.style,
+    )
+    files = list(python_files(args.paths, args.exclude))
+    write = not (args.check or args.diff)
+    messages = err if args.diff else out
+    status = EXIT_CLEAN
+    changed = declined = failed = 0
+    for report in _reports(files, options, write, args.diff, args.jobs):
+        if report.error is not None:
+            print(f"{report.path}: skipped: {report.error}", file=err)
+            failed += 1
+            continue
+        if report.fixed:
+            changed += 1
+            verb = "fixed" if write else "would fix"
+            found = ", ".join(f"{f.code} (line {f.line})" for f in report.fixed)
+            print(f"{report.path}: {verb} {found}", file=messages)
+            out.write(report.diff)
+        for item in report.declined:
+            finding = item.finding
+            print(
+                f"{report.path}:{finding.line}:{finding.col + 1}: {finding.code} not auto-fixable: "
+                f"{item.reason}",
+                file=messages,
+            )
+            declined += 1
+    if changed:
+        status = EXIT_CHANGED
+    if failed:
+        status = EXIT_ERROR
+    print(_summary(len(files), changed, declined, failed, write), file=err)
+    return status
+
+
+def _reports(
+    files: list[str], options: FixOptions, write: bool, diff: bool, jobs: int
+) -> Iterator[FileReport]:
+    work = partial(fix_file, options=options, write=write, diff=diff)
+    if jobs == 1 or len(files) < 2:
+        yield from map(work, files)
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+        yield from pool.map(work, files, chunksize=max(1, len(files) // (jobs * 8)))
+
+
+def _summary(total: int, changed: int, declined: int, failed: int, write: bool) -> str:
+    verb = "fixed" if write else "would be fixed"
+    parts = [f"{changed} of {total} file{'s' if total != 1 else ''} {verb}"]
+    if declined:
+        parts.append(f"{declined} finding{'s' if declined != 1 else ''} left for a person")
+    if failed:
+        parts.append(f"{failed} file{'s' if failed != 1 else ''} skipped")
+    return "otel-context-fix: " + ", ".join(parts)
+
+
+def run() -> None:
+    """Console entry point."""
+    sys.exit(main())

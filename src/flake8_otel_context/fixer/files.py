@@ -1,0 +1,76 @@
+"""Read a source file exactly as Python would, and write it back only whole and unchanged in kind.
+
+The text is decoded with the file's own declaration (PEP 263 cookie or BOM) and written back in the
+same encoding, BOM and newlines; the write goes to a temporary file beside it, with the same mode,
+and is renamed over the original, so a crash can never leave half a file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SourceError(Exception):
+    """A file that cannot be read, decoded, parsed or written; the message is one line for users."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    text: str
+    encoding: str  # "utf-8-sig" when the file starts with a BOM, so encoding writes it back
+
+
+def read_source(path: Path) -> SourceFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot read it: {error.strerror or error}") from None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+        text = raw.decode(encoding)
+    except SyntaxError as error:
+        raise SourceError(f"bad encoding declaration: {error.msg}") from None
+    except (UnicodeDecodeError, LookupError) as error:
+        raise SourceError(f"cannot decode it: {error}") from None
+    if "\0" in text:
+        raise SourceError("it contains null bytes")
+    return SourceFile(path, text, encoding)
+
+
+def verified_bytes(source: SourceFile, new_text: str) -> bytes:
+    """``new_text`` encoded like the original, after proving it compiles and survives the round trip."""
+    try:
+        compile(new_text, str(source.path), "exec", dont_inherit=True)
+        data = new_text.encode(source.encoding)
+    except (SyntaxError, ValueError, UnicodeEncodeError) as error:
+        raise SourceError(f"the rewrite would not compile ({error}); left unchanged, please report it") from None
+    if data.decode(source.encoding) != new_text:
+        raise SourceError("the rewrite does not survive encoding; left unchanged, please report it")
+    return data
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    if not os.access(path, os.W_OK):
+        raise SourceError("it is read-only")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise SourceError(f"cannot write beside it: {error.strerror or error}") from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as error:
+        os.unlink(temporary)
+        raise SourceError(f"cannot write it: {error.strerror or error}") from None

@@ -1,0 +1,61 @@
+"""Fix one file on disk: everything that can go wrong is reported for that file, in one line."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.fixer.edits import Declined
+from flake8_otel_context.fixer.engine import FixOptions, fix_source
+from flake8_otel_context.fixer.files import SourceError, read_source, verified_bytes, write_atomically
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    fixed: tuple[Finding, ...] = ()
+    declined: tuple[Declined, ...] = ()
+    error: str | None = None
+    diff: str = ""
+
+
+def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) -> FileReport:
+    """Rewrite ``path`` (only when ``write``); a file that fails is left exactly as it was."""
+    try:
+        source = read_source(Path(path))
+        result = fix_source(source.text, options)
+        declined = tuple(result.declined)
+        if result.source == source.text:
+            return FileReport(path, declined=declined)
+        data = verified_bytes(source, result.source)
+        shown = _diff(path, source.text, result.source) if diff else ""
+        if write:
+            write_atomically(Path(path), data)
+        return FileReport(path, tuple(result.fixed), declined, diff=shown)
+    except SourceError as error:
+        return FileReport(path, error=f"{error}; not changed")
+    except SyntaxError as error:
+        return FileReport(path, error=f"syntax error at line {error.lineno}: {error.msg}; not changed")
+    except cst.ParserSyntaxError as error:
+        return FileReport(path, error=f"libcst cannot parse line {error.raw_line}: {error.message}; not changed")
+    except RecursionError:
+        return FileReport(path, error="it is nested too deeply to rewrite; not changed")
+    except Exception as error:  # one file's failure must not end the run
+        return FileReport(
+            path, error=f"internal error {type(error).__name__}: {error}; not changed (please report it)"
+        )
+
+
+def _diff(path: str, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
