@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import subprocess
 import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+HARNESS = Path(__file__).resolve().parent / "span_harness.py"
 _EXPECT = re.compile(r"#\s*expect:\s*(OTC\d+(?:\s*,\s*OTC\d+)*)")
 
 
@@ -53,3 +60,24 @@ class Fixture:
 
 
 ALL = [Fixture(p) for p in sorted(FIXTURES.glob("OTC*/*.py"))]
+
+
+def run_program(path: Path) -> dict[str, Any]:
+    """The span tree ``path`` exports when run under the SDK (see span_harness.py), in its own interpreter."""
+    completed = subprocess.run(
+        [sys.executable, str(HARNESS), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=path.parent,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result: dict[str, Any] = json.loads(completed.stdout)
+    result["stderr"] = completed.stderr
+    return result
+
+
+def run_programs(paths: Sequence[Path]) -> dict[Path, dict[str, Any]]:
+    """Run many programs at once: each needs its own interpreter, and most of the time is start-up."""
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        return dict(zip(paths, pool.map(run_program, paths)))

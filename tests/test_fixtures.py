@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fixture_files import ALL, Fixture
+from fixture_files import ALL, Fixture, run_programs
 from flake8_otel_context.checker import analyze_source
 from flake8_otel_context.rules import RULES_BY_CODE
-
-HARNESS = Path(__file__).resolve().parent / "span_harness.py"
 
 
 def lint(fixture: Fixture) -> set[tuple[int, str]]:
@@ -50,26 +42,11 @@ def test_every_rule_has_enough_fixtures() -> None:
         assert len(fires) >= 3 and len(cleans) >= 3, code
 
 
-def _run(fixture: Fixture) -> dict[str, Any]:
-    completed = subprocess.run(
-        [sys.executable, str(HARNESS), str(fixture.path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=fixture.path.parent,
-    )
-    assert completed.returncode == 0, completed.stderr
-    result: dict[str, Any] = json.loads(completed.stdout)
-    result["stderr"] = completed.stderr
-    return result
-
-
 @lru_cache(maxsize=None)
 def _runtime_results() -> dict[str, dict[str, Any]]:
-    """Run every fixture once, in parallel: each needs its own interpreter."""
     runnable = [f for f in ALL if f.runs_here()]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip((f.id for f in runnable), pool.map(_run, runnable)))
+    results = run_programs([f.path for f in runnable])
+    return {f.id: results[f.path] for f in runnable}
 
 
 @pytest.mark.parametrize("fixture", ALL, ids=lambda f: f.id)

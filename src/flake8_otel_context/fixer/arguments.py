@@ -15,7 +15,7 @@ def insert(items: Sequence[_Item], index: int, new: _Item) -> list[_Item]:
     """``items`` with ``new`` at ``index``. The separator is copied from the items already there, so a
     call written one argument per line gets its new argument on a line of its own."""
     result = list(items)
-    separator = next((i.comma for i in result if isinstance(i.comma, cst.Comma)), _SPACE)
+    separator = next((i.comma for i in result[:-1] if isinstance(i.comma, cst.Comma)), _SPACE)
     if index < len(result):
         new = new.with_changes(comma=separator)
     else:
@@ -43,7 +43,10 @@ def one_tuple(value: cst.BaseExpression) -> cst.Tuple:
 def prepend_to_sequence(sequence: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpression:
     """``(a, b)`` -> ``(value, a, b)``; ``None`` -> ``(value,)``; any other ``x`` -> ``(value, *x)``."""
     if isinstance(sequence, (cst.Tuple, cst.List)) and sequence.elements:
-        return sequence.with_changes(elements=insert(sequence.elements, 0, cst.Element(value)))
+        elements = insert(sequence.elements, 0, cst.Element(value))
+        if len(elements) == 2 and isinstance(sequence, cst.Tuple) and _is_plain_comma(elements[-1].comma):
+            elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # (x,) -> (v, x)
+        return sequence.with_changes(elements=elements)
     if isinstance(sequence, (cst.Tuple, cst.List)) or (
         isinstance(sequence, cst.Name) and sequence.value == "None"
     ):
@@ -51,3 +54,7 @@ def prepend_to_sequence(sequence: cst.BaseExpression, value: cst.BaseExpression)
     return cst.Tuple(
         elements=[cst.Element(value, comma=_SPACE), cst.StarredElement(sequence)]
     )
+
+
+def _is_plain_comma(comma: cst.Comma | cst.MaybeSentinel) -> bool:
+    return isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.SimpleWhitespace)

@@ -57,10 +57,14 @@ def verified_bytes(source: SourceFile, new_text: str) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    if not os.access(path, os.W_OK):
-        raise SourceError("it is read-only")
+    """Refuses files without write permission, even for root: the rename would bypass it."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as error:
+        raise SourceError(f"cannot write it: {error.strerror or error}") from None
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        raise SourceError("it is read-only")
+    try:
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
         raise SourceError(f"cannot write beside it: {error.strerror or error}") from None

@@ -146,8 +146,8 @@ def _with_names(line: cst.SimpleStatementLine, module: str, added: list[str]) ->
     )
     for name in added:
         new = cst.ImportAlias(name=cst.Name(name))
-        keys = [_dotted(a.name).lower() for a in aliases]
-        index = next((i for i, key in enumerate(keys) if key > name.lower()), len(aliases))
+        keys = [_name_key(_dotted(a.name)) for a in aliases]
+        index = next((i for i, key in enumerate(keys) if key > _name_key(name)), len(aliases))
         if index == len(aliases):
             last = aliases[-1]
             aliases[-1] = last.with_changes(comma=separator)
@@ -159,18 +159,28 @@ def _with_names(line: cst.SimpleStatementLine, module: str, added: list[str]) ->
     return line.with_changes(body=[replaced if s is statement else s for s in line.body])
 
 
-def _sort_key(statement: cst.SimpleStatementLine) -> tuple[int, int, str]:
-    """isort's default order: section (future, stdlib, others), plain imports first, then name."""
+def _sort_key(statement: cst.SimpleStatementLine) -> tuple[int, int, str, tuple[int, str]]:
+    """isort's default order: section (future, stdlib, others), plain imports before ``from``
+    imports, then module, then the first name imported."""
     small = statement.body[0]
+    first = ""
     if isinstance(small, cst.Import):
         module, is_from = _dotted(small.names[0].name), 0
     else:
         assert isinstance(small, cst.ImportFrom)
         module = "." * len(small.relative) + (_dotted(small.module) if small.module else "")
         is_from = 1
+        if not isinstance(small.names, cst.ImportStar):
+            first = _dotted(small.names[0].name)
     top = module.partition(".")[0]
     section = 0 if top == "__future__" else 1 if top in sys.stdlib_module_names else 2
-    return section, is_from, module.lower()
+    return section, is_from, module.lower(), _name_key(first)
+
+
+def _name_key(name: str) -> tuple[int, str]:
+    """isort's ``order_by_type``: CONSTANTS, then Classes, then functions and modules."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
 
 
 def _is_import(statement: cst.BaseStatement) -> bool:
