@@ -6,7 +6,6 @@ Every test works on copies in ``tmp_path``; nothing under ``fixtures/`` is touch
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import stat
 import subprocess

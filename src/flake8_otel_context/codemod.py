@@ -1,4 +1,6 @@
-"""The libcst codemod front end: ``python -m libcst.tool codemod -x flake8_otel_context.codemod.OtelContextFix``.
+"""The libcst codemod front end, for libcst's own runner:
+
+    python -m libcst.tool codemod --no-format -x flake8_otel_context.codemod.OtelContextFix PATH
 
 Same rewrite as ``otel-context-fix`` (both call the fixer's engine on the module's code), so libcst's
 own runner, with its ``-j``, ``-u`` and diff options, can apply it alongside other codemods.

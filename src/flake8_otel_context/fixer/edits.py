@@ -40,7 +40,9 @@ class _Apply(cst.CSTTransformer):
         super().__init__()
         self._replacements = replacements
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Replacement:  # type: ignore[override]
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> Replacement:
         new = self._replacements.get(original_node, updated_node)
         return new(updated_node) if callable(new) else new
 

@@ -123,5 +123,3 @@ def _independent(edits: list[Edit], tree: FixTree) -> list[Edit]:
         chosen.append(edit)
         taken += spans
     return chosen
-
-

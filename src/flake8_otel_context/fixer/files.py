@@ -50,9 +50,9 @@ def verified_bytes(source: SourceFile, new_text: str) -> bytes:
         compile(new_text, str(source.path), "exec", dont_inherit=True)
         data = new_text.encode(source.encoding)
     except (SyntaxError, ValueError, UnicodeEncodeError) as error:
-        raise SourceError(f"the rewrite would not compile ({error}); left unchanged, please report it") from None
+        raise SourceError(f"the rewrite would not compile ({error}); please report it") from None
     if data.decode(source.encoding) != new_text:
-        raise SourceError("the rewrite does not survive encoding; left unchanged, please report it")
+        raise SourceError("the rewrite does not survive encoding; please report it")
     return data
 
 

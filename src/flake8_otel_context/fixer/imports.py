@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from flake8_otel_context.fixer.statements import split_blank_lines
+from flake8_otel_context.fixer.statements import split_blank_lines, with_lines_above
 
 # How a module is imported when the file has no import of it yet: (statement, local name).
 _NEW_IMPORTS = {
@@ -95,7 +95,7 @@ class Imports:
     def apply(self, module: cst.Module, needed: set[str]) -> cst.Module:
         """``module`` with the imports that the ``needed`` names lack: names joined to existing
         ``from`` imports, new import statements placed in their isort section."""
-        body = list(module.body)
+        body: list[cst.BaseStatement] = list(module.body)
         for pending in self._from_imports.values():
             added = [name for name in pending.added if f"{pending.module}.{name}" in needed]
             if added:
@@ -221,9 +221,7 @@ def _insert_before(
 ) -> None:
     """The new import takes the blank lines above its successor; comments stay with the successor."""
     above, successor = split_blank_lines(body[index])
-    if new_section:
-        successor = successor.with_changes(leading_lines=[cst.EmptyLine(), *successor.leading_lines])
-    body[index] = successor
+    body[index] = with_lines_above(successor, [cst.EmptyLine()]) if new_section else successor
     body.insert(index, new.with_changes(leading_lines=above))
 
 

@@ -41,7 +41,8 @@ def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) ->
     except SyntaxError as error:
         return FileReport(path, error=f"syntax error at line {error.lineno}: {error.msg}; not changed")
     except cst.ParserSyntaxError as error:
-        return FileReport(path, error=f"libcst cannot parse line {error.raw_line}: {error.message}; not changed")
+        reason = f"libcst cannot parse line {error.raw_line}: {error.message}"
+        return FileReport(path, error=f"{reason}; not changed")
     except RecursionError:
         return FileReport(path, error="it is nested too deeply to rewrite; not changed")
     except Exception as error:  # one file's failure must not end the run

@@ -59,11 +59,21 @@ def split_blank_lines(
     statement: cst.BaseStatement,
 ) -> tuple[list[cst.EmptyLine], cst.BaseStatement]:
     """The blank lines above ``statement`` (up to its first comment), and the statement without them."""
-    lines = list(statement.leading_lines)
+    lines = _leading_lines(statement)
     blank = 0
     while blank < len(lines) and lines[blank].comment is None:
         blank += 1
     return lines[:blank], statement.with_changes(leading_lines=lines[blank:])
+
+
+def with_lines_above(statement: cst.BaseStatement, lines: Sequence[cst.EmptyLine]) -> cst.BaseStatement:
+    """``statement`` with ``lines`` (blank lines, comments) added above the ones it has."""
+    return statement.with_changes(leading_lines=[*lines, *_leading_lines(statement)])
+
+
+def _leading_lines(statement: cst.BaseStatement) -> list[cst.EmptyLine]:
+    assert isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    return list(statement.leading_lines)
 
 
 def docstring_count(statements: Sequence[cst.BaseStatement]) -> int:

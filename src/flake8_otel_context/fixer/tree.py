@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -48,15 +48,27 @@ class FixTree:
 
     def find(self, span: Span | None, kind: type[NodeT]) -> NodeT | None:
         """The node of ``kind`` exactly at ``span`` (an ``ast`` position)."""
+        node = self._find(span, kind)
+        return node if isinstance(node, kind) else None
+
+    def expression(self, span: Span | None) -> cst.BaseExpression | None:
+        node = self._find(span, cst.BaseExpression)
+        return node if isinstance(node, cst.BaseExpression) else None
+
+    def _find(self, span: Span | None, kind: type[Any]) -> cst.CSTNode | None:
         if span is None:
             return None
         start = (span.line, self._char_column(span.line, span.col))
         end = (span.end_line, self._char_column(span.end_line, span.end_col))
-        for node in self._by_start.get(start, ()):
-            position = self._positions[node]
-            if isinstance(node, kind) and (position.end.line, position.end.column) == end:
-                return node
-        return None
+        return next(
+            (
+                node
+                for node in self._by_start.get(start, ())
+                if isinstance(node, kind)
+                and (self._positions[node].end.line, self._positions[node].end.column) == end
+            ),
+            None,
+        )
 
     def _char_column(self, line: int, byte_column: int) -> int:
         text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""

@@ -81,7 +81,9 @@ def handle(data):
     ),
     fix=None,
     not_fixable=(
-        "a child process cannot share the parent's context; the fix is a carrier (propagate.inject before the call, propagate.extract and attach in the child), which changes what the worker receives"
+        "a child process cannot share the parent's context; the fix is a carrier (propagate.inject "
+        "before the call, propagate.extract and attach in the child), which changes what the worker "
+        "receives"
     ),
     check=check,
 )

@@ -147,7 +147,8 @@ async def handle():
     ),
     fix=None,
     not_fixable=(
-        "moving where a task or coroutine is created, or where the context is copied, changes when that work starts; move it inside the span by hand"
+        "moving where a task or coroutine is created, or where the context is copied, changes when "
+        "that work starts; move it inside the span by hand"
     ),
     check=check,
 )

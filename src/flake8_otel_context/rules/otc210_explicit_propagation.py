@@ -78,7 +78,8 @@ async def handle():
     ),
     fix=None,
     not_fixable=(
-        "the implicit copy is already correct at run time; whether to pass an explicit context is a design choice"
+        "the implicit copy is already correct at run time; whether to pass an explicit context is a "
+        "design choice"
     ),
     check=check,
     enabled_by_default=False,

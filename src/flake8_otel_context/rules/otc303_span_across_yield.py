@@ -84,7 +84,8 @@ def traced(name):
     ),
     fix=None,
     not_fixable=(
-        "keeping a span across yield needs the generator restructured (collect, then yield outside the span, or end the span per item)"
+        "keeping a span across yield needs the generator restructured (collect, then yield outside "
+        "the span, or end the span per item)"
     ),
     check=check,
 )

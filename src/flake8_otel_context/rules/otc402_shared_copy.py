@@ -89,7 +89,8 @@ def handle(items):
     ),
     fix=None,
     not_fixable=(
-        "each call needs its own copy_context() made where the call is made, and only a person can see which calls run at once"
+        "each call needs its own copy_context() made where the call is made, and only a person can "
+        "see which calls run at once"
     ),
     check=check,
 )

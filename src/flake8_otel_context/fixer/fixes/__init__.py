@@ -11,7 +11,7 @@ import pkgutil
 from collections.abc import Callable, Iterable
 
 from flake8_otel_context.analysis.findings import Finding
-from flake8_otel_context.fixer.edits import Declined, Edit
+from flake8_otel_context.fixer.edits import Declined, Edit  # noqa: F401 (named in Plan)
 from flake8_otel_context.fixer.tree import FixTree
 
 Plan = Callable[[list[Finding], FixTree], Iterable["Edit | Declined"]]

@@ -79,7 +79,7 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
 
 def _site(finding: Finding, tree: FixTree) -> _Site | None:
     boundary = tree.find(finding.span, cst.Call)
-    worker = tree.find(finding.anchor("worker"), cst.BaseExpression)
+    worker = tree.expression(finding.anchor("worker"))
     if boundary is None or worker is None:
         return None
     argument = next((a for a in boundary.args if a.value is worker), None)
@@ -173,7 +173,8 @@ def _pass_context(site: _Site, context: cst.BaseExpression, tree: FixTree, edit:
     if site.via == "thread":
         given = next((i for i, a in enumerate(args) if a.keyword and a.keyword.value == "args"), None)
         if given is None:
-            args = arguments.insert(args, site.index + 1, arguments.keyword("args", arguments.one_tuple(context)))
+            given_args = arguments.keyword("args", arguments.one_tuple(context))
+            args = arguments.insert(args, site.index + 1, given_args)
         else:
             value = arguments.prepend_to_sequence(args[given].value, context)
             args[given] = args[given].with_changes(value=value)

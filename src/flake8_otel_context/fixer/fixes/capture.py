@@ -12,7 +12,7 @@ import libcst as cst
 
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.fixer.edits import Declined, Edit
-from flake8_otel_context.fixer.statements import split_blank_lines
+from flake8_otel_context.fixer.statements import split_blank_lines, with_lines_above
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC401",)
@@ -59,10 +59,9 @@ def _move_capture(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
     def without_capture(updated: cst.CSTNode) -> cst.CSTNode:
         assert isinstance(updated, (cst.IndentedBlock, cst.Module))
         body = list(updated.body)
-        removed = body.pop(position)
-        if position < len(body) and removed.leading_lines:
-            above, _ = split_blank_lines(removed)
-            body[position] = body[position].with_changes(leading_lines=[*above, *body[position].leading_lines])
+        above, _ = split_blank_lines(body.pop(position))
+        if position < len(body):
+            body[position] = with_lines_above(body[position], above)
         return updated.with_changes(body=body)
 
     return edit.replace(block, without_capture)

@@ -13,7 +13,14 @@ import libcst as cst
 
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.fixer.edits import Declined, Edit
-from flake8_otel_context.fixer.statements import call, is_call_statement, line, split_blank_lines, try_finally
+from flake8_otel_context.fixer.statements import (
+    call,
+    is_call_statement,
+    line,
+    split_blank_lines,
+    try_finally,
+    with_lines_above,
+)
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC301", "OTC302")
@@ -51,7 +58,9 @@ class _Detaches(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         function = node.func
-        name = function.attr.value if isinstance(function, cst.Attribute) else getattr(function, "value", None)
+        name = function.attr.value if isinstance(function, cst.Attribute) else None
+        if isinstance(function, cst.Name):
+            name = function.value
         if name == "detach" and node.args and isinstance(node.args[0].value, cst.Name):
             if node.args[0].value.value == self.token:
                 self.calls.append(node)
@@ -66,7 +75,7 @@ def _detaches(node: cst.CSTNode, token: str) -> list[cst.Call]:
 def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:
     statement = tree.statement_of(attach)
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return "attach() is not a statement of its own line; keep its token in a local and detach it in a finally"
+        return "attach() shares its line with other code; keep its token in a local, detach it in a finally"
     small = statement.body[0]
     function = tree.enclosing_function(statement) or tree.module
     if isinstance(small, cst.Expr) and small.value is attach:
@@ -150,7 +159,9 @@ def _fold_into_finally(
 ) -> cst.Try | str:
     """The ``try`` with its ``detach`` in ``finally`` (out of an ``except`` that re-raises), and the
     statements between attach and it moved to the start of its body."""
-    finally_lines = list(statement.finalbody.body.body) if statement.finalbody else []
+    finally_lines: list[cst.BaseStatement] = []
+    if statement.finalbody is not None and isinstance(statement.finalbody.body, cst.IndentedBlock):
+        finally_lines = list(statement.finalbody.body.body)
     in_finally = [s for s in finally_lines if any(is_call_statement(s, c) for c in detaches)]
     handlers = []
     moved: list[cst.BaseStatement] = []
@@ -174,15 +185,18 @@ def _fold_into_finally(
         finally_lines.append(moved[0])
     finalbody = cst.Finally(body=cst.IndentedBlock(body=finally_lines))
     if statement.finalbody is not None:
-        finalbody = statement.finalbody.with_changes(body=statement.finalbody.body.with_changes(body=finally_lines))
+        block = statement.finalbody.body
+        finalbody = statement.finalbody.with_changes(body=block.with_changes(body=finally_lines))
     if not region:
         return statement.with_changes(handlers=handlers, finalbody=finalbody)
     above, first = split_blank_lines(region[0])
     inner = list(statement.body.body) if isinstance(statement.body, cst.IndentedBlock) else []
-    if inner and statement.leading_lines:
-        inner[0] = inner[0].with_changes(leading_lines=[*statement.leading_lines, *inner[0].leading_lines])
+    if inner:
+        inner[0] = with_lines_above(inner[0], statement.leading_lines)
     merged_body = cst.IndentedBlock(body=[first, *region[1:], *inner])
-    return statement.with_changes(body=merged_body, handlers=handlers, finalbody=finalbody, leading_lines=above)
+    return statement.with_changes(
+        body=merged_body, handlers=handlers, finalbody=finalbody, leading_lines=above
+    )
 
 
 def _only_call(statement: cst.BaseStatement) -> cst.BaseExpression | None:

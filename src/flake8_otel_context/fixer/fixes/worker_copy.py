@@ -7,7 +7,7 @@ so its arguments are still read when the worker runs, as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
@@ -31,7 +31,7 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
 
 def _copy_at_call_site(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
     copy = tree.find(finding.span, cst.Call)
-    worker = tree.find(finding.anchor("worker"), cst.BaseExpression)
+    worker = tree.expression(finding.anchor("worker"))
     boundary = tree.find(finding.anchor("call"), cst.Call)
     if copy is None or boundary is None or not isinstance(worker, cst.Lambda):
         return "the worker is not a lambda; call copy_context() at the call site and pass its .run"
@@ -73,7 +73,7 @@ def _name(function: cst.BaseExpression) -> str:
     return function.value if isinstance(function, cst.Name) else ""
 
 
-def _without_trailing_comma(args: list[cst.Arg] | tuple[cst.Arg, ...]) -> list[cst.Arg]:
+def _without_trailing_comma(args: Sequence[cst.Arg]) -> list[cst.Arg]:
     result = list(args)
     if result:
         result[-1] = result[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
