@@ -15,12 +15,12 @@ BROKEN_THREAD = """
     tracer = trace.get_tracer(__name__)
 
 
-    def handle(batch):
-        def _flush(items):
-            export(items)
+    def handle():
+        def _flush():
+            export()
 
         with tracer.start_as_current_span("handle"):
-            threading.Thread(target=_flush, args=(batch,)).start()
+            threading.Thread(target=_flush).start()
 """
 
 
@@ -37,17 +37,17 @@ class TestOtelContextFix(CodemodTest):
             tracer = trace.get_tracer(__name__)
 
 
-            def handle(batch):
-                def _flush(ctx, items):
+            def handle():
+                def _flush(ctx):
                     token = otel_context.attach(ctx)
                     try:
-                        export(items)
+                        export()
                     finally:
                         otel_context.detach(token)
 
                 with tracer.start_as_current_span("handle"):
-                    threading.Thread(target=_flush, args=(otel_context.get_current(), batch)).start()
-        """  # noqa: E501
+                    threading.Thread(target=_flush, args=(otel_context.get_current(),)).start()
+        """
         self.assertCodemod(BROKEN_THREAD, after)
 
     def test_copy_context_style_changes_only_the_call_site(self) -> None:
@@ -61,12 +61,12 @@ class TestOtelContextFix(CodemodTest):
             tracer = trace.get_tracer(__name__)
 
 
-            def handle(batch):
-                def _flush(items):
-                    export(items)
+            def handle():
+                def _flush():
+                    export()
 
                 with tracer.start_as_current_span("handle"):
-                    threading.Thread(target=functools.partial(contextvars.copy_context().run, _flush), args=(batch,)).start()
+                    threading.Thread(target=functools.partial(contextvars.copy_context().run, _flush)).start()
         """
         self.assertCodemod(BROKEN_THREAD, after, style="copy-context")
 
