@@ -6,6 +6,7 @@ import argparse
 import ast
 from collections.abc import Iterator
 
+from flake8.exceptions import ExecutionError
 from flake8.options.manager import OptionManager
 
 from flake8_otel_context import __version__
@@ -52,10 +53,13 @@ class OtelContextChecker:
 
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
-        cls.settings = Settings(
-            span_scope=SpanScope(options.otc_span_scope),
-            propagating=frozenset(options.otc_propagating),
-        )
+        """flake8 does not check a config file's value against ``choices``; a bad one must end the
+        run with flake8's own one-line error, not a traceback."""
+        try:
+            span_scope = SpanScope.parse(options.otc_span_scope)
+        except ValueError as error:
+            raise ExecutionError(str(error)) from None
+        cls.settings = Settings(span_scope=span_scope, propagating=frozenset(options.otc_propagating))
 
     def run(self) -> Iterator[tuple[int, int, str, type[OtelContextChecker]]]:
         for finding in analyze(self._tree, "".join(self._lines), self.settings):

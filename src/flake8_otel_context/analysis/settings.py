@@ -19,6 +19,15 @@ class SpanScope(str, enum.Enum):
     FUNCTION = "function"  # ... and in every function
     EVERYWHERE = "everywhere"  # ... and module level, and files that never mention OpenTelemetry
 
+    @classmethod
+    def parse(cls, text: str) -> SpanScope:
+        """The scope named ``text``; a ValueError that lists the choices otherwise."""
+        try:
+            return cls(text.strip())
+        except ValueError:
+            choices = ", ".join(scope.value for scope in cls)
+            raise ValueError(f"otc-span-scope must be one of {choices}, not {text!r}") from None
+
 
 @dataclass(frozen=True)
 class Settings:

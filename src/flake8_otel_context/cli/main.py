@@ -12,6 +12,7 @@ from typing import TextIO
 
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
+from flake8_otel_context.cli.config import ConfigError, load_options
 from flake8_otel_context.cli.paths import DEFAULT_EXCLUDE, python_files
 from flake8_otel_context.cli.selection import selected_codes
 from flake8_otel_context.fixer.engine import FixOptions
@@ -96,14 +97,43 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATTERNS",
         help="names or paths to skip inside directories (default: %(default)s)",
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="flake8 configuration file to read instead of the one found (setup.cfg, tox.ini, .flake8)",
+    )
+    parser.add_argument(
+        "--isolated", action="store_true", help="ignore every configuration file (flake8's and pyproject.toml)"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Configuration files give the defaults; the command line wins."""
+    parser = build_parser()
+    located, _ = parser.parse_known_args(argv)
+    try:
+        found = load_options(located.config, located.isolated)
+    except ConfigError as error:
+        parser.error(str(error))
+    defaults: dict[str, object] = {
+        "otc_span_scope": found.get("otc-span-scope"),
+        "otc_propagating": found.get("otc-propagating"),
+        "style": found.get("style"),
+    }
+    for option in ("select", "ignore", "exclude"):
+        if option in found or f"extend-{option}" in found:
+            base = found.get(option, DEFAULT_EXCLUDE if option == "exclude" else [])
+            defaults[option] = [*base, *found.get(f"extend-{option}", [])]
+    parser.set_defaults(**{key: value for key, value in defaults.items() if value is not None})
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     options = FixOptions(
         settings=Settings(
             span_scope=SpanScope(args.otc_span_scope), propagating=frozenset(args.otc_propagating)
