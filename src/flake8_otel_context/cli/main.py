@@ -13,10 +13,13 @@ from typing import TextIO
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.cli.config import ConfigError, load_options
+from flake8_otel_context.cli.formats import as_json, as_sarif
 from flake8_otel_context.cli.paths import DEFAULT_EXCLUDE, python_files
 from flake8_otel_context.cli.selection import selected_codes
 from flake8_otel_context.fixer.engine import FixOptions
 from flake8_otel_context.fixer.run import FileReport, fix_file
+from flake8_otel_context.reference import explain
+from flake8_otel_context.rules import RULES, RULES_BY_CODE
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 
@@ -58,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories to search for *.py")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files, or directories to search for *.py")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff and write nothing")
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
@@ -103,8 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="flake8 configuration file to read instead of the one found (setup.cfg, tox.ini, .flake8)",
     )
     parser.add_argument(
-        "--isolated", action="store_true", help="ignore every configuration file (flake8's and pyproject.toml)"
+        "--isolated",
+        action="store_true",
+        help="ignore every configuration file (flake8's, pyproject.toml)",
     )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="text for people; json or sarif (2.1.0, for code scanning) on stdout for machines, "
+        "listing every finding with whether it is auto-fixable (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--explain", metavar="CODE", help="print the reference entry of one rule (as in docs/rules.md)"
+    )
+    parser.add_argument("--list-rules", action="store_true", help="list every rule and whether it is fixed")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -127,13 +143,33 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
             base = found.get(option, DEFAULT_EXCLUDE if option == "exclude" else [])
             defaults[option] = [*base, *found.get(f"extend-{option}", [])]
     parser.set_defaults(**{key: value for key, value in defaults.items() if value is not None})
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.explain is not None and args.explain.upper() not in RULES_BY_CODE:
+        parser.error(f"--explain: no rule {args.explain!r}; --list-rules shows them")
+    if not args.paths and args.explain is None and not args.list_rules:
+        parser.error("give at least one PATH")
+    return args
+
+
+def _list_rules() -> str:
+    lines = []
+    for rule in RULES:
+        fixed = "fixed" if rule.fix is not None else "reported"
+        default = "" if rule.enabled_by_default else " (opt-in)"
+        lines.append(f"{rule.code}  {fixed:8}  {rule.name}{default}: {rule.summary}")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parse(argv)
+    if args.explain is not None:
+        print(explain(RULES_BY_CODE[args.explain.upper()]), end="", file=out)
+        return EXIT_CLEAN
+    if args.list_rules:
+        print(_list_rules(), file=out)
+        return EXIT_CLEAN
     options = FixOptions(
         settings=Settings(
             span_scope=SpanScope(args.otc_span_scope), propagating=frozenset(args.otc_propagating)
@@ -146,7 +182,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     messages = err if args.diff else out
     status = EXIT_CLEAN
     changed = declined = failed = 0
+    reports = []
     for report in _reports(files, options, write, args.diff, args.jobs):
+        reports.append(report)
+        if args.format != "text":
+            changed += bool(report.fixed)
+            failed += report.error is not None
+            declined += len(report.declined)
+            continue
         if report.error is not None:
             print(f"{report.path}: skipped: {report.error}", file=err)
             failed += 1
@@ -165,6 +208,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
                 file=messages,
             )
             declined += 1
+    if args.format != "text":
+        print(as_json(reports) if args.format == "json" else as_sarif(reports), file=out)
     if changed:
         status = EXIT_CHANGED
     if failed:

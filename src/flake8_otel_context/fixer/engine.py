@@ -20,12 +20,12 @@ from flake8_otel_context.analysis.precheck import may_match
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.checker import analyze
 from flake8_otel_context.fixer.edits import Declined, Edit, apply_edits
+from flake8_otel_context.fixer.files import physical_lines
 from flake8_otel_context.fixer.fixes import FIXES
 from flake8_otel_context.fixer.tree import FixTree
 from flake8_otel_context.rules import RULES_BY_CODE
 
 _MAX_ROUNDS = 10
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,27 @@ class FixOptions:
 
 @dataclass
 class FixResult:
-    source: str
-    fixed: list[Finding] = field(default_factory=list)
-    declined: list[Declined] = field(default_factory=list)
+    source: str  # the rewritten text
+    fixed: list[Finding] = field(default_factory=list)  # each as found in the round that fixed it
+    declined: list[Declined] = field(default_factory=list)  # at their places in ``source``
+    found: list[Finding] = field(default_factory=list)  # the first round's, at places in the input
+
+    def in_input(self) -> list[tuple[Finding, str | None]]:
+        """Every finding of the input at its place there, with the reason it is left for a person
+        (None: it is rewritten). Rewrites move code, so declined ones are matched back by identity."""
+        reasons: dict[tuple[str, str], list[str]] = {}
+        for item in self.declined:
+            reasons.setdefault(_identity(item.finding), []).append(item.reason)
+        outcome = []
+        for finding in self.found:
+            left = reasons.get(_identity(finding))
+            outcome.append((finding, left.pop(0) if left else None))
+        return outcome
+
+
+def _identity(finding: Finding) -> tuple[str, str]:
+    """What stays the same when a rewrite moves a finding: its code and message, line numbers aside."""
+    return finding.code, re.sub(r"\d+", "#", finding.message)
 
 
 def fix_source(source: str, options: FixOptions = FixOptions()) -> FixResult:
@@ -49,6 +67,8 @@ def fix_source(source: str, options: FixOptions = FixOptions()) -> FixResult:
         return result
     for _ in range(_MAX_ROUNDS):
         findings = _findings(result.source, options)
+        if not result.found:
+            result.found = findings
         result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]
         fixable = [f for f in findings if f.code in FIXES]
         if not fixable:
@@ -79,7 +99,7 @@ def _findings(source: str, options: FixOptions) -> list[Finding]:
     codes = options.codes
     if codes is None:
         codes = [code for code, rule in RULES_BY_CODE.items() if rule.enabled_by_default]
-    lines = _LINE_BREAK.split(source)
+    lines = physical_lines(source)
     if any(NOQA_FILE.match(line) for line in lines):
         return []
     return [f for f in analyze(tree, source, options.settings, codes) if not _suppressed(f, lines)]

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines as Python numbers them (``str.splitlines`` also breaks at form feeds and more)."""
+    return _LINE_BREAK.split(text)
 
 
 class SourceError(Exception):

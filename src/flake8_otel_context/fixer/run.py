@@ -11,14 +11,31 @@ import libcst as cst
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.fixer.edits import Declined
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
-from flake8_otel_context.fixer.files import SourceError, read_source, verified_bytes, write_atomically
+from flake8_otel_context.fixer.files import (
+    SourceError,
+    physical_lines,
+    read_source,
+    verified_bytes,
+    write_atomically,
+)
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A finding at its place in the file as it was read, for machine-readable reports."""
+
+    finding: Finding
+    reason: str | None  # why it is left for a person; None when it is rewritten
+    column: int  # 1-based, counted in characters (the finding's own column counts UTF-8 bytes)
+    end_column: int
 
 
 @dataclass(frozen=True)
 class FileReport:
     path: str
     fixed: tuple[Finding, ...] = ()
-    declined: tuple[Declined, ...] = ()
+    declined: tuple[Declined, ...] = ()  # at their places in the file as it is now on disk
+    findings: tuple[Reported, ...] = ()
     error: str | None = None
     diff: str = ""
 
@@ -28,14 +45,17 @@ def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) ->
     try:
         source = read_source(Path(path))
         result = fix_source(source.text, options)
-        declined = tuple(result.declined)
+        found = result.in_input()
+        reported = tuple(_reported(finding, reason, source.text) for finding, reason in found)
+        in_input = tuple(Declined(finding, reason) for finding, reason in found if reason is not None)
         if result.source == source.text:
-            return FileReport(path, declined=declined)
+            return FileReport(path, declined=in_input, findings=reported)
         data = verified_bytes(source, result.source)
         shown = _diff(path, source.text, result.source) if diff else ""
         if write:
             write_atomically(Path(path), data)
-        return FileReport(path, tuple(result.fixed), declined, diff=shown)
+        declined = tuple(result.declined) if write else in_input
+        return FileReport(path, tuple(result.fixed), declined, reported, diff=shown)
     except SourceError as error:
         return FileReport(path, error=f"{error}; not changed")
     except SyntaxError as error:
@@ -49,6 +69,21 @@ def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) ->
         return FileReport(
             path, error=f"internal error {type(error).__name__}: {error}; not changed (please report it)"
         )
+
+
+def _reported(finding: Finding, reason: str | None, text: str) -> Reported:
+    lines = physical_lines(text)
+
+    def characters(line: int, column: int) -> int:
+        raw = lines[line - 1].encode("utf-8") if 0 < line <= len(lines) else b""
+        return len(raw[:column].decode("utf-8", "replace")) + 1
+
+    return Reported(
+        finding,
+        reason,
+        characters(finding.line, finding.col),
+        characters(finding.end_line, finding.end_col),
+    )
 
 
 def _diff(path: str, before: str, after: str) -> str:

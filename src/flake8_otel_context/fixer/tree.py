@@ -6,7 +6,6 @@ are matched, so a fix finds the very node the analysis reported.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any, TypeVar
@@ -23,10 +22,10 @@ from libcst.metadata import (
 
 from flake8_otel_context.analysis.findings import Span
 from flake8_otel_context.fixer.edits import Edit
+from flake8_otel_context.fixer.files import physical_lines
 from flake8_otel_context.fixer.imports import Imports
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class FixTree:
@@ -34,7 +33,7 @@ class FixTree:
         self.wrapper = MetadataWrapper(cst.parse_module(source))
         self.module = self.wrapper.module
         self.style = style
-        self._lines = _LINE_BREAK.split(source)
+        self._lines = physical_lines(source)
         self._positions = self.wrapper.resolve(PositionProvider)
         self._parents = self.wrapper.resolve(ParentNodeProvider)
         self._by_start: dict[tuple[int, int], list[cst.CSTNode]] = {}
