@@ -11,16 +11,29 @@ _Item = TypeVar("_Item", cst.Arg, cst.BaseElement)
 _SPACE = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
-def insert(items: Sequence[_Item], index: int, new: _Item) -> list[_Item]:
-    """``items`` with ``new`` at ``index``. The separator is copied from the items already there, so a
-    call written one argument per line gets its new argument on a line of its own."""
+def insert(
+    items: Sequence[_Item],
+    index: int,
+    new: _Item,
+    opening: cst.BaseParenthesizableWhitespace | None = None,
+) -> list[_Item]:
+    """``items`` with ``new`` at ``index``, laid out like them: the separator is copied from the items
+    already there (or, for one item, from the whitespace after the opening bracket, ``opening``), so
+    a call written one argument per line gets its new argument on a line of its own."""
     result = list(items)
-    separator = next((i.comma for i in result[:-1] if isinstance(i.comma, cst.Comma)), _SPACE)
+    separator = next((i.comma for i in result[:-1] if isinstance(i.comma, cst.Comma)), None)
+    if separator is None:
+        separator = _SPACE
+        if isinstance(opening, cst.ParenthesizedWhitespace):  # one item per line
+            separator = cst.Comma(whitespace_after=opening)
     if index < len(result):
         new = new.with_changes(comma=separator)
     else:
         last = result[-1]
         new = new.with_changes(comma=last.comma)
+        if isinstance(last, cst.Arg) and isinstance(new, cst.Arg):
+            new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+            last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
         result[-1] = last.with_changes(comma=separator)
     result.insert(index, new)
     return result

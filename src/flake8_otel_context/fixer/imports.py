@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from flake8_otel_context.fixer.statements import split_blank_lines, with_lines_above
+from flake8_otel_context.fixer.statements import docstring_count, split_blank_lines, with_lines_above
 
 # How a module is imported when the file has no import of it yet: (statement, local name).
 _NEW_IMPORTS = {
@@ -62,16 +62,17 @@ class Imports:
                 self._names[_dotted(local)] = f"{module}.{_dotted(alias.name)}"
             self._from_imports.setdefault(module, _FromImport(module))
 
-    def expr(self, qualname: str) -> cst.BaseExpression:
-        """An expression for ``qualname`` (``module.function``) valid at the file's top level."""
+    def expr(self, qualname: str, shadowed: frozenset[str] = frozenset()) -> cst.BaseExpression:
+        """An expression for ``qualname`` (``module.function``) where the names in ``shadowed`` are
+        bound locally (a parameter called ``context`` hides ``from opentelemetry import context``)."""
         module, _, name = qualname.rpartition(".")
         for local, target in self._names.items():
-            if target == qualname:
+            if target == qualname and local not in shadowed:
                 return cst.Name(local)
         for local, target in self._names.items():
-            if target == module and local not in self._submodules:
+            if target == module and local not in shadowed:
                 return cst.Attribute(cst.Name(local), cst.Name(name))
-        if module in self._submodules:
+        if module in self._submodules and module.partition(".")[0] not in shadowed:
             return cst.parse_expression(qualname)
         existing = self._from_imports.get(module)
         if existing is not None and (name in existing.added or name not in self._identifiers):
@@ -172,9 +173,15 @@ def _sort_key(statement: cst.SimpleStatementLine) -> tuple[int, int, str, tuple[
         is_from = 1
         if not isinstance(small.names, cst.ImportStar):
             first = _dotted(small.names[0].name)
+    return _section(module), is_from, module.lower(), _name_key(first)
+
+
+def _section(module: str) -> int:
+    """__future__, the standard library, everything else, then relative (local folder) imports."""
     top = module.partition(".")[0]
-    section = 0 if top == "__future__" else 1 if top in sys.stdlib_module_names else 2
-    return section, is_from, module.lower(), _name_key(first)
+    if module.startswith("."):
+        return 3
+    return 0 if top == "__future__" else 1 if top in sys.stdlib_module_names else 2
 
 
 def _name_key(name: str) -> tuple[int, str]:
@@ -194,7 +201,11 @@ def _insert_sorted(body: list[cst.BaseStatement], new: cst.SimpleStatementLine) 
     imports = [i for i, s in enumerate(body) if _is_import(s)]
     key = _sort_key(new)
     if not imports:
-        index = 1 if body and _is_docstring(body[0]) else 0
+        index = docstring_count(body)
+        if index < len(body):
+            above, code = split_blank_lines(body[index])
+            wanted = 2 if isinstance(code, (cst.FunctionDef, cst.ClassDef)) else 1
+            body[index] = with_lines_above(code, [cst.EmptyLine()] * max(wanted, len(above)))
         body.insert(index, new.with_changes(leading_lines=[cst.EmptyLine()] if index else []))
         return
     same = [i for i in imports if _sort_key(_as_line(body[i]))[0] == key[0]]
@@ -223,11 +234,3 @@ def _insert_before(
     above, successor = split_blank_lines(body[index])
     body[index] = with_lines_above(successor, [cst.EmptyLine()]) if new_section else successor
     body.insert(index, new.with_changes(leading_lines=above))
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import libcst as cst
 from libcst.metadata import (
     CodeRange,
+    GlobalScope,
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
@@ -45,6 +46,24 @@ class FixTree:
     def _scopes(self) -> dict[cst.CSTNode, Scope | None]:
         return dict(self.wrapper.resolve(ScopeProvider))
 
+    @cached_property
+    def exported_names(self) -> frozenset[str]:
+        """The strings in a module-level ``__all__``: names other modules are promised."""
+        names: set[str] = set()
+        for statement in self.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                    targets = [small.target]
+                else:
+                    continue
+                if any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                    names.update(_strings(small))
+        return frozenset(names)
+
     def find(self, span: Span | None, kind: type[NodeT]) -> NodeT | None:
         """The node of ``kind`` exactly at ``span`` (an ``ast`` position)."""
         node = self._find(span, kind)
@@ -73,10 +92,22 @@ class FixTree:
         text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
         return len(text.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
 
-    def spell(self, qualname: str, edit: Edit) -> cst.BaseExpression:
-        """``qualname`` as this file spells it; the import it needs is added if ``edit`` is applied."""
+    def spell(
+        self, qualname: str, edit: Edit, at: cst.CSTNode, local: frozenset[str] = frozenset()
+    ) -> cst.BaseExpression:
+        """``qualname`` as this file spells it, valid where ``at`` is (no local name of its functions,
+        nor ``local``, hides it); the import it needs is added if ``edit`` is applied."""
         edit.needs.add(qualname)
-        return self.imports.expr(qualname)
+        return self.imports.expr(qualname, self.local_names(at) | local)
+
+    def local_names(self, node: cst.CSTNode) -> frozenset[str]:
+        """Names bound in the functions (and class bodies) enclosing ``node``."""
+        names: set[str] = set()
+        scope = self.scope(node)
+        while scope is not None and not isinstance(scope, GlobalScope):
+            names.update(assignment.name for assignment in scope.assignments)
+            scope = scope.parent
+        return frozenset(names)
 
     def range(self, node: cst.CSTNode) -> CodeRange:
         return self._positions[node]
@@ -129,3 +160,16 @@ class FixTree:
             number += 1
             name = f"{preferred}_{number}"
         return name
+
+
+def _strings(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, string: cst.SimpleString) -> None:
+            value = string.evaluated_value
+            if isinstance(value, str):
+                found.add(value)
+
+    node.visit(_Strings())
+    return found

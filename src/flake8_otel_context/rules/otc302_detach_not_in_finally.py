@@ -42,6 +42,11 @@ def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> I
                     problem=f"the token is stored in {token} and detached in another function",
                 )
             continue
+        # A later attach that rebinds the token starts a new pair: its detaches are its own.
+        rebound = min(
+            (a.call.lineno for a in attaches if a.target == token and a.call.lineno > attach.call.lineno),
+            default=None,
+        )
         detaches = [
             s
             for s in fn.sites
@@ -50,6 +55,7 @@ def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> I
             and isinstance(s.call.args[0], ast.Name)
             and s.call.args[0].id == token
             and s.call.lineno > attach.call.lineno
+            and (rebound is None or s.call.lineno < rebound)
         ]
         if not detaches:
             yield RULE.finding(

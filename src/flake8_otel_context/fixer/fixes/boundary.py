@@ -118,7 +118,12 @@ def _changeable_definition(
         return None
     if definition.params.posonly_params or _is_generator(definition):
         return None
+    statements = statements_of(definition.body)
+    if len(statements) == docstring_count(statements):
+        return None  # nothing to run under the context
     name = definition.name.value
+    if name in tree.exported_names:
+        return None
     if isinstance(assignment.scope, ClassScope):
         return None
     if isinstance(assignment.scope, GlobalScope) and not (name.startswith("_") and not name.endswith("__")):
@@ -162,7 +167,7 @@ def _can_pass_context(site: _Site) -> bool:
 def _attach_in_worker(definition: cst.FunctionDef, users: list[_Site], tree: FixTree) -> Edit:
     edit = Edit([site.finding for site in users])
     for site in users:
-        current = call(tree.spell(_GET_CURRENT, edit))
+        current = call(tree.spell(_GET_CURRENT, edit, site.call))
         edit.replace(site.call, _pass_context(site, current, tree, edit))
     edit.replace(definition, _attach_first(definition, tree, edit))
     return edit
@@ -174,29 +179,35 @@ def _pass_context(site: _Site, context: cst.BaseExpression, tree: FixTree, edit:
         given = next((i for i, a in enumerate(args) if a.keyword and a.keyword.value == "args"), None)
         if given is None:
             given_args = arguments.keyword("args", arguments.one_tuple(context))
-            args = arguments.insert(args, site.index + 1, given_args)
+            args = arguments.insert(args, site.index + 1, given_args, site.call.whitespace_before_args)
         else:
             value = arguments.prepend_to_sequence(args[given].value, context)
             args[given] = args[given].with_changes(value=value)
     elif site.via == "map":
-        args = arguments.insert(args, site.index + 1, cst.Arg(call(tree.spell(_REPEAT, edit), context)))
+        repeat = call(tree.spell(_REPEAT, edit, site.call), context)
+        args = arguments.insert(args, site.index + 1, cst.Arg(repeat), site.call.whitespace_before_args)
     else:
-        args = arguments.insert(args, site.index + 1, cst.Arg(context))
+        args = arguments.insert(args, site.index + 1, cst.Arg(context), site.call.whitespace_before_args)
     return site.call.with_changes(args=args)
 
 
 def _attach_first(definition: cst.FunctionDef, tree: FixTree, edit: Edit) -> cst.FunctionDef:
     """``def worker(ctx, ...)``: attach ``ctx`` first thing, run the body, detach in ``finally``."""
-    ctx = tree.fresh_name("ctx", definition)
-    token = tree.fresh_name("token", definition, frozenset({ctx}))
+    parameters = frozenset(_parameter_names(definition))
+    attach_function = tree.spell(_ATTACH, edit, definition.body, parameters)
+    detach_function = tree.spell(_DETACH, edit, definition.body, parameters)
+    heads = frozenset(_head(attach_function) + _head(detach_function))
+    ctx = tree.fresh_name("ctx", definition, heads)
+    token = tree.fresh_name("token", definition, heads | {ctx})
     parameter = cst.Param(cst.Name(ctx))
     if _annotated(definition):
-        parameter = parameter.with_changes(annotation=cst.Annotation(tree.spell(_CONTEXT_TYPE, edit)))
+        annotation = tree.spell(_CONTEXT_TYPE, edit, definition)
+        parameter = parameter.with_changes(annotation=cst.Annotation(annotation))
     params = definition.params.with_changes(params=[parameter, *definition.params.params])
     statements = statements_of(definition.body)
     kept = docstring_count(statements)
-    attach = assign(token, call(tree.spell(_ATTACH, edit), cst.Name(ctx)))
-    detach = line(call(tree.spell(_DETACH, edit), cst.Name(token)))
+    attach = assign(token, call(attach_function, cst.Name(ctx)))
+    detach = line(call(detach_function, cst.Name(token)))
     guarded = try_finally(statements[kept:], [detach])
     body = [
         *statements[:kept],
@@ -205,6 +216,22 @@ def _attach_first(definition: cst.FunctionDef, tree: FixTree, edit: Edit) -> cst
     ]
     block = definition.body if isinstance(definition.body, cst.IndentedBlock) else cst.IndentedBlock(body=[])
     return definition.with_changes(params=params, body=block.with_changes(body=body))
+
+
+def _parameter_names(definition: cst.FunctionDef) -> list[str]:
+    params = definition.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            every.append(star)
+    return [p.name.value for p in every]
+
+
+def _head(expression: cst.BaseExpression) -> list[str]:
+    """The name an expression starts with: ``otel_context`` for ``otel_context.attach``."""
+    while isinstance(expression, cst.Attribute):
+        expression = expression.value
+    return [expression.value] if isinstance(expression, cst.Name) else []
 
 
 def _annotated(definition: cst.FunctionDef) -> bool:
@@ -222,11 +249,11 @@ def _copy_at_call_site(site: _Site, tree: FixTree) -> Edit | Declined:
             "otel_context.get_current() along and attach it in the worker",
         )
     edit = Edit([site.finding])
-    run = cst.Attribute(call(tree.spell(_COPY_CONTEXT, edit)), cst.Name("run"))
+    run = cst.Attribute(call(tree.spell(_COPY_CONTEXT, edit, site.call)), cst.Name("run"))
     args = list(site.call.args)
     if site.via == "thread":
-        wrapped = call(tree.spell(_PARTIAL, edit), run, site.worker.value)
+        wrapped = call(tree.spell(_PARTIAL, edit, site.call), run, site.worker.value)
         args[site.index] = site.worker.with_changes(value=wrapped)
     else:
-        args = arguments.insert(args, site.index, cst.Arg(run))
+        args = arguments.insert(args, site.index, cst.Arg(run), site.call.whitespace_before_args)
     return edit.replace(site.call, site.call.with_changes(args=args))

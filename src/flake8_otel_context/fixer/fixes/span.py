@@ -29,10 +29,12 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
         yield Declined(finding, outcome) if isinstance(outcome, str) else outcome
 
 
-def _use_span(span: cst.BaseExpression, end_on_exit: bool, tree: FixTree, edit: Edit) -> cst.Call:
+def _use_span(
+    span: cst.BaseExpression, end_on_exit: bool, tree: FixTree, edit: Edit, at: cst.CSTNode
+) -> cst.Call:
     flag = cst.Name("True" if end_on_exit else "False")
     return cst.Call(
-        func=tree.spell(_USE_SPAN, edit),
+        func=tree.spell(_USE_SPAN, edit, at),
         args=arguments.insert([cst.Arg(span)], 1, arguments.keyword("end_on_exit", flag)),
     )
 
@@ -42,7 +44,7 @@ def _make_current(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
     if start is None:
         return "the start_span() call could not be located for rewriting"
     if tree.find(finding.anchor("statement"), cst.With) is not None:
-        return edit.replace(start, _use_span(start, True, tree, edit))
+        return edit.replace(start, _use_span(start, True, tree, edit, start))
     statement = tree.statement_of(start)
     assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
     if not (
@@ -64,7 +66,7 @@ def _make_current(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
     if last == first:
         return "no statement runs between start_span() and the span's end"
     span = assign.targets[0].target
-    wrapped = with_block(_use_span(span, False, tree, edit), body[first:last])
+    wrapped = with_block(_use_span(span, False, tree, edit, start), body[first:last])
     return edit.replace(block, block.with_changes(body=[*body[:first], wrapped, *body[last:]]))
 
 

@@ -72,6 +72,43 @@ def _detaches(node: cst.CSTNode, token: str) -> list[cst.Call]:
     return visitor.calls
 
 
+def _detaches_of_this_attach(
+    function: cst.CSTNode, token: str, attach: cst.Call, tree: FixTree
+) -> list[cst.Call]:
+    """The detaches after ``attach`` and before a later attach that rebinds the same token name."""
+    start = tree.range(attach).start.line
+    later = [
+        tree.range(other).start.line
+        for other in _attaches(function, token)
+        if tree.range(other).start.line > start
+    ]
+    end = min(later, default=None)
+    return [
+        call
+        for call in _detaches(function, token)
+        if start < tree.range(call).start.line and (end is None or tree.range(call).start.line < end)
+    ]
+
+
+def _attaches(function: cst.CSTNode, token: str) -> list[cst.Call]:
+    """``token = ...attach(...)`` calls."""
+    found: list[cst.Call] = []
+
+    class _Attaches(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            named = [t.target for t in node.targets if isinstance(t.target, cst.Name)]
+            function = node.value.func if isinstance(node.value, cst.Call) else None
+            name = function.attr.value if isinstance(function, cst.Attribute) else None
+            if isinstance(function, cst.Name):
+                name = function.value
+            if name == "attach" and any(t.value == token for t in named):
+                assert isinstance(node.value, cst.Call)
+                found.append(node.value)
+
+    function.visit(_Attaches())
+    return found
+
+
 def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:
     statement = tree.statement_of(attach)
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
@@ -99,7 +136,7 @@ def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:
     body = list(block.body)
     position = body.index(statement)
     after = body[position + 1 :]
-    existing = _detaches(function, token) if token != "_" else []
+    existing = _detaches_of_this_attach(function, token, attach, tree) if token != "_" else []
     detach = line(call(_detach_function(attach, tree, edit), cst.Name(token)))
     covered = _cover(after, existing, detach, tree)
     if isinstance(covered, str):
@@ -123,9 +160,14 @@ def _cover(
         inside = [c for c in existing if c is _only_call(statement) or _contains(statement, c, tree)]
         if not inside:
             continue
-        if len(inside) != len(existing):
-            return _elsewhere(existing, inside, tree)
         region, rest = after[:index], after[index + 1 :]
+        if len(inside) != len(existing):
+            # try: ... except: detach(token); raise   followed by   detach(token): one finally
+            following = rest[0] if rest else None
+            repeated = following is not None and _only_call(following) in existing
+            if not (isinstance(statement, cst.Try) and repeated and len(inside) + 1 == len(existing)):
+                return _elsewhere(existing, inside, tree)
+            rest = rest[1:]
         if isinstance(statement, cst.SimpleStatementLine) and _only_call(statement) in inside:
             if not _has_work(region):
                 return _OUTLIVES
@@ -151,7 +193,7 @@ def _detach_function(attach: cst.Call, tree: FixTree, edit: Edit) -> cst.BaseExp
     """``otel_context.attach`` -> ``otel_context.detach``: spelled like the attach."""
     if isinstance(attach.func, cst.Attribute):
         return attach.func.with_changes(attr=cst.Name("detach"))
-    return tree.spell(_DETACH, edit)
+    return tree.spell(_DETACH, edit, attach)
 
 
 def _fold_into_finally(

@@ -54,11 +54,11 @@ def _copy_at_call_site(finding: Finding, tree: FixTree, edit: Edit) -> Edit | st
     method = _name(boundary.func)
     args = list(boundary.args)
     if method in _THREADS or boundary.args[index].keyword is not None:
-        wrapped = call(tree.spell(_PARTIAL, edit), run.func, lam)
+        wrapped = call(tree.spell(_PARTIAL, edit, boundary), run.func, lam)
         args[index] = args[index].with_changes(value=wrapped)
     elif method in ("submit", "run_in_executor"):
         args[index] = args[index].with_changes(value=lam)
-        args = arguments.insert(args, index, cst.Arg(run.func))
+        args = arguments.insert(args, index, cst.Arg(run.func), boundary.whitespace_before_args)
     else:
         return (
             f"{method}() runs its items at once, so one copy_context() cannot serve them all; "
