@@ -244,9 +244,10 @@ def _copy_at_call_site(site: _Site, tree: FixTree) -> Edit | Declined:
     if site.via == "map":
         return Declined(
             site.finding,
-            "map() runs its items at once, so one copy_context() cannot serve them all, and the "
-            "worker is not a function of this file whose every caller the fixer can see; pass "
-            "otel_context.get_current() along and attach it in the worker",
+            "map() runs its items at once, so one copy_context() cannot serve them all; the worker "
+            "must take otel_context.get_current() and attach it, which the fixer writes itself "
+            "only for a worker of this file whose every use it sees (and not with --style "
+            "copy-context)",
         )
     edit = Edit([site.finding])
     run = cst.Attribute(call(tree.spell(_COPY_CONTEXT, edit, site.call)), cst.Name("run"))
