@@ -112,8 +112,14 @@ def test_sdist_contents(dists: tuple[Path, Path]) -> None:
     sdist = dists[0]
     with tarfile.open(sdist) as archive:
         names = {name.partition("/")[2] for name in archive.getnames()}
-    for needed in ("pyproject.toml", "README.md", "PKG-INFO", f"src/{PACKAGE}/py.typed"):
-        assert needed in names, f"{needed} missing from {sdist.name}"
+    needed = (
+        "pyproject.toml", "README.md", "PKG-INFO", "LICENSE", "CHANGELOG.md", f"src/{PACKAGE}/py.typed",
+        # the tests travel with their support modules and fixtures, so the sdist's suite can run
+        "tests/conftest.py", "tests/fixture_files.py", "tests/span_harness.py", "docs/rules.md",
+        "fixtures/README.md", "fixtures/service/broken_order_service.py", "tox.ini",
+    )
+    for name in needed:
+        assert name in names, f"{name} missing from {sdist.name}"
 
 
 def test_wheel_contents(dists: tuple[Path, Path], sources: Path) -> None:
