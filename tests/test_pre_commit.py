@@ -1,11 +1,11 @@
 """The hooks of ``.pre-commit-hooks.yaml``, run by pre-commit in a repository that uses them.
 
-pre-commit installs a hook repository from a git commit, so the test commits a snapshot of this
+pre-commit installs a hook repository from a git commit, so the tests commit a snapshot of this
 checkout as it would be committed (tracked files with their edits, plus new files git does not
-ignore) and points a throwaway repository's ``.pre-commit-config.yaml`` at it. ``pre-commit
-try-repo`` is not used: it leaves untracked files out of its temporary commit (a new module or a
-new ``.pre-commit-hooks.yaml`` would be missing) and installs the hook environment anew in a
-temporary store on every run, ignoring ``PRE_COMMIT_HOME``; here both hooks share one environment.
+ignore). The main tests point a throwaway repository's ``.pre-commit-config.yaml`` at it and share
+one pre-commit store, so the hook environment is installed once; one more runs ``pre-commit
+try-repo`` on the snapshot (try-repo on the checkout itself would leave uncommitted new files out
+of its temporary commit).
 """
 
 from __future__ import annotations
@@ -152,3 +152,32 @@ def test_fix_hook_rewrites_then_passes(project: Path, pre_commit_home: Path) -> 
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Passed" in again.stdout, again.stdout
     assert (project / "broken.py").read_text(encoding="utf-8") == fixed
+
+
+def test_try_repo_runs_both_hooks_from_the_checkout(
+    tmp_path: Path, hook_repository: tuple[Path, str]
+) -> None:
+    """What a contributor types to try the hooks: ``pre-commit try-repo`` (on the snapshot above,
+    so that files not yet committed in this checkout are included)."""
+    repository, _ = hook_repository
+    project = _new_repository(tmp_path / "trying")
+    (project / "broken.py").write_text(BROKEN, encoding="utf-8")
+    _git("add", "broken.py", cwd=project)
+
+    def try_repo(hook: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "pre_commit", "try-repo", str(repository), hook]
+        return subprocess.run(
+            [*command, "--color=never", "--files", "broken.py"],
+            cwd=project,
+            env=_environment(PRE_COMMIT_HOME=str(tmp_path / "home")),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    checked = try_repo("otel-context-check")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert (project / "broken.py").read_text(encoding="utf-8") == BROKEN
+    fixed = try_repo("otel-context-fix")
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr
+    assert FIXED_CALL in (project / "broken.py").read_text(encoding="utf-8")
