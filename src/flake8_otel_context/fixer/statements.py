@@ -96,3 +96,23 @@ def is_call_statement(statement: cst.BaseStatement, function_call: cst.Call) -> 
         and isinstance(statement.body[0], cst.Expr)
         and statement.body[0].value is function_call
     )
+
+
+def called_name(function: cst.BaseExpression) -> str | None:
+    """The name a call is spelled with at its end: ``otel_context.detach`` -> ``detach``."""
+    if isinstance(function, cst.Attribute):
+        return function.attr.value
+    return function.value if isinstance(function, cst.Name) else None
+
+
+def calls_named(node: cst.CSTNode, name: str) -> list[cst.Call]:
+    """Every call under ``node`` spelled ``name(...)`` or ``x.name(...)``."""
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            if called_name(call.func) == name:
+                found.append(call)
+
+    node.visit(_Calls())
+    return found

@@ -21,6 +21,7 @@ from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
     assign,
     call,
+    called_name,
     docstring_count,
     line,
     statements_of,
@@ -90,8 +91,7 @@ def _site(finding: Finding, tree: FixTree) -> _Site | None:
     elif finding.code == "OTC103":
         via = "thread"
     else:
-        function = boundary.func
-        via = "map" if isinstance(function, cst.Attribute) and function.attr.value == "map" else "submit"
+        via = "map" if called_name(boundary.func) == "map" else "submit"
     return _Site(finding, boundary, argument, via)
 
 
@@ -193,7 +193,7 @@ def _pass_context(site: _Site, context: cst.BaseExpression, tree: FixTree, edit:
 
 def _attach_first(definition: cst.FunctionDef, tree: FixTree, edit: Edit) -> cst.FunctionDef:
     """``def worker(ctx, ...)``: attach ``ctx`` first thing, run the body, detach in ``finally``."""
-    parameters = frozenset(_parameter_names(definition))
+    parameters = frozenset(p.name.value for p in _parameters(definition))
     attach_function = tree.spell(_ATTACH, edit, definition.body, parameters)
     detach_function = tree.spell(_DETACH, edit, definition.body, parameters)
     heads = frozenset(_head(attach_function) + _head(detach_function))
@@ -218,13 +218,10 @@ def _attach_first(definition: cst.FunctionDef, tree: FixTree, edit: Edit) -> cst
     return definition.with_changes(params=params, body=block.with_changes(body=body))
 
 
-def _parameter_names(definition: cst.FunctionDef) -> list[str]:
+def _parameters(definition: cst.FunctionDef) -> list[cst.Param]:
     params = definition.params
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            every.append(star)
-    return [p.name.value for p in every]
+    return every + [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
 
 
 def _head(expression: cst.BaseExpression) -> list[str]:

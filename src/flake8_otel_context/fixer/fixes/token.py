@@ -15,6 +15,7 @@ from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
     call,
+    calls_named,
     is_call_statement,
     line,
     split_blank_lines,
@@ -48,65 +49,34 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
             yield outcome
 
 
-class _Detaches(cst.CSTVisitor):
-    """Every ``detach(token)`` / ``x.detach(token)`` call."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-        self.calls: list[cst.Call] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        function = node.func
-        name = function.attr.value if isinstance(function, cst.Attribute) else None
-        if isinstance(function, cst.Name):
-            name = function.value
-        if name == "detach" and node.args and isinstance(node.args[0].value, cst.Name):
-            if node.args[0].value.value == self.token:
-                self.calls.append(node)
-
-
-def _detaches(node: cst.CSTNode, token: str) -> list[cst.Call]:
-    visitor = _Detaches(token)
-    node.visit(visitor)
-    return visitor.calls
-
-
 def _detaches_of_this_attach(
     function: cst.CSTNode, token: str, attach: cst.Call, tree: FixTree
 ) -> list[cst.Call]:
     """The detaches after ``attach`` and before a later attach that rebinds the same token name."""
     start = tree.range(attach).start.line
-    later = [
+    rebinds = [
         tree.range(other).start.line
-        for other in _attaches(function, token)
-        if tree.range(other).start.line > start
+        for other in calls_named(function, "attach")
+        if _assigned_to(other, token, tree) and tree.range(other).start.line > start
     ]
-    end = min(later, default=None)
+    end = min(rebinds, default=None)
     return [
         call
-        for call in _detaches(function, token)
-        if start < tree.range(call).start.line and (end is None or tree.range(call).start.line < end)
+        for call in calls_named(function, "detach")
+        if call.args
+        and isinstance(call.args[0].value, cst.Name)
+        and call.args[0].value.value == token
+        and start < tree.range(call).start.line
+        and (end is None or tree.range(call).start.line < end)
     ]
 
 
-def _attaches(function: cst.CSTNode, token: str) -> list[cst.Call]:
-    """``token = ...attach(...)`` calls."""
-    found: list[cst.Call] = []
-
-    class _Attaches(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            named = [t.target for t in node.targets if isinstance(t.target, cst.Name)]
-            function = node.value.func if isinstance(node.value, cst.Call) else None
-            name = function.attr.value if isinstance(function, cst.Attribute) else None
-            if isinstance(function, cst.Name):
-                name = function.value
-            if name == "attach" and any(t.value == token for t in named):
-                assert isinstance(node.value, cst.Call)
-                found.append(node.value)
-
-    function.visit(_Attaches())
-    return found
+def _assigned_to(call: cst.Call, token: str, tree: FixTree) -> bool:
+    """``token = call``."""
+    parent = tree.parent(call)
+    return isinstance(parent, cst.Assign) and any(
+        isinstance(t.target, cst.Name) and t.target.value == token for t in parent.targets
+    )
 
 
 def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:

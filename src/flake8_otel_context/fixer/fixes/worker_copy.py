@@ -14,7 +14,7 @@ import libcst as cst
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.fixer import arguments
 from flake8_otel_context.fixer.edits import Declined, Edit
-from flake8_otel_context.fixer.statements import call
+from flake8_otel_context.fixer.statements import call, called_name
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC403",)
@@ -51,7 +51,7 @@ def _copy_at_call_site(finding: Finding, tree: FixTree, edit: Edit) -> Edit | st
         return "the lambda is not an argument of the boundary call"
     inner = cst.Call(func=run.args[0].value, args=_without_trailing_comma(run.args[1:]))
     lam = worker.with_changes(body=inner)
-    method = _name(boundary.func)
+    method = called_name(boundary.func) or ""
     args = list(boundary.args)
     if method in _THREADS or boundary.args[index].keyword is not None:
         wrapped = call(tree.spell(_PARTIAL, edit, boundary), run.func, lam)
@@ -65,12 +65,6 @@ def _copy_at_call_site(finding: Finding, tree: FixTree, edit: Edit) -> Edit | st
             "pass otel_context.get_current() along and attach it in the worker"
         )
     return edit.replace(boundary, boundary.with_changes(args=args))
-
-
-def _name(function: cst.BaseExpression) -> str:
-    if isinstance(function, cst.Attribute):
-        return function.attr.value
-    return function.value if isinstance(function, cst.Name) else ""
 
 
 def _without_trailing_comma(args: Sequence[cst.Arg]) -> list[cst.Arg]:
