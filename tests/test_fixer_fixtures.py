@@ -13,9 +13,7 @@ from fixed_fixtures import DECLINED, FIXABLE, FIXED, UNTOUCHED, fixed_path
 from fixture_files import ALL, Fixture, run_programs
 from flake8_otel_context.checker import analyze_source
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
-from flake8_otel_context.rules import RULES, RULES_BY_CODE
-
-DEFAULT_CODES = frozenset(rule.code for rule in RULES if rule.enabled_by_default)
+from flake8_otel_context.rules import DEFAULT_ON, RULES, RULES_BY_CODE
 
 
 def options_for(fixture: Fixture) -> FixOptions:
@@ -30,7 +28,7 @@ def test_fixer_output_is_the_reviewed_rewrite(fixture: Fixture) -> None:
 
 @pytest.mark.parametrize("fixture", FIXABLE, ids=lambda f: f.id)
 def test_linter_finds_nothing_in_the_rewrite(fixture: Fixture) -> None:
-    assert analyze_source(fixed_path(fixture).read_text(encoding="utf-8"), codes=DEFAULT_CODES) == []
+    assert analyze_source(fixed_path(fixture).read_text(encoding="utf-8"), codes=DEFAULT_ON) == []
 
 
 @pytest.mark.parametrize("fixture", FIXABLE, ids=lambda f: f.id)

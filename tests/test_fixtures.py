@@ -9,13 +9,11 @@ import pytest
 
 from fixture_files import ALL, Fixture, run_programs
 from flake8_otel_context.checker import analyze_source
-from flake8_otel_context.rules import RULES_BY_CODE
+from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE
 
 
 def lint(fixture: Fixture) -> set[tuple[int, str]]:
-    codes = set(RULES_BY_CODE) if fixture.rule == "OTC210" else {
-        code for code, rule in RULES_BY_CODE.items() if rule.enabled_by_default
-    }
+    codes = set(RULES_BY_CODE) if fixture.rule == "OTC210" else set(DEFAULT_ON)
     return {(f.line, f.code) for f in analyze_source(fixture.source, codes=codes)}
 
 

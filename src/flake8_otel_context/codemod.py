@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 
 from flake8_otel_context.analysis.settings import Settings, SpanScope
+from flake8_otel_context.cli.config import comma_list
 from flake8_otel_context.cli.selection import selected_codes
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
 
@@ -35,7 +36,7 @@ class OtelContextFix(CodemodCommand):
         super().__init__(context)
         self.options = FixOptions(
             settings=Settings(span_scope=SpanScope(otc_span_scope)),
-            codes=frozenset(selected_codes(_codes(select), _codes(ignore))),
+            codes=frozenset(selected_codes(comma_list(select), comma_list(ignore))),
             style=style,
         )
 
@@ -59,7 +60,3 @@ class OtelContextFix(CodemodCommand):
         if result.source == tree.code:
             raise SkipFile("nothing to fix")
         return cst.parse_module(result.source).with_changes(encoding=tree.encoding)
-
-
-def _codes(text: str) -> list[str]:
-    return [code.strip() for code in text.split(",") if code.strip()]

@@ -45,6 +45,11 @@ class ConfigError(Exception):
     """A configuration file the command cannot use; the message says which file and what to fix."""
 
 
+def comma_list(text: str) -> list[str]:
+    """``"OTC1, OTC201"`` -> ``["OTC1", "OTC201"]``; config files may also put one item per line."""
+    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]
+
+
 def load_options(config: str | None = None, isolated: bool = False) -> dict[str, list[str] | str]:
     """Every option set in the configuration files, keyed as in ``OPTIONS``, values checked."""
     found: dict[str, list[str] | str] = {}
@@ -104,7 +109,7 @@ def _checked(values: Mapping[str, object], where: str) -> dict[str, list[str] | 
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             items = [item.strip() for item in value if item.strip()]
         elif isinstance(value, str):
-            items = [item.strip() for item in value.replace("\n", ",").split(",") if item.strip()]
+            items = comma_list(value)
         else:
             raise ConfigError(f"{where}: {key} must be a string or a list of strings, not {value!r}")
         if kind == "codes":

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
-from flake8_otel_context.cli.config import ConfigError, load_options
+from flake8_otel_context.cli.config import ConfigError, comma_list, load_options
 from flake8_otel_context.cli.formats import as_json, as_sarif
 from flake8_otel_context.cli.paths import DEFAULT_EXCLUDE, python_files
 from flake8_otel_context.cli.selection import selected_codes
@@ -32,10 +32,6 @@ exit status:
 Findings the fixer cannot rewrite safely are listed with the reason; they do not change the exit
 status (flake8 reports them). Rule selection, --otc-* options and # noqa work as in the flake8 plugin.
 """
-
-
-def _comma_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def _jobs(text: str) -> int:
@@ -67,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything would change")
     parser.add_argument("-j", "--jobs", type=_jobs, default="auto", help="processes to use (default: auto)")
     parser.add_argument(
-        "--select", type=_comma_list, default=[], metavar="CODES", help="only these codes (prefixes)"
+        "--select", type=comma_list, default=[], metavar="CODES", help="only these codes (prefixes)"
     )
-    parser.add_argument("--ignore", type=_comma_list, default=[], metavar="CODES", help="skip these codes")
+    parser.add_argument("--ignore", type=comma_list, default=[], metavar="CODES", help="skip these codes")
     parser.add_argument(
         "--style",
         choices=("auto", "copy-context"),
@@ -88,14 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--otc-propagating",
-        type=_comma_list,
+        type=comma_list,
         default=[],
         metavar="NAMES",
         help="helpers, decorators and executors that carry the context themselves, as for flake8",
     )
     parser.add_argument(
         "--exclude",
-        type=_comma_list,
+        type=comma_list,
         default=list(DEFAULT_EXCLUDE),
         metavar="PATTERNS",
         help="names or paths to skip inside directories (default: %(default)s)",
@@ -185,29 +181,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     reports = []
     for report in _reports(files, options, write, args.diff, args.jobs):
         reports.append(report)
-        if args.format != "text":
-            changed += bool(report.fixed)
-            failed += report.error is not None
-            declined += len(report.declined)
-            continue
-        if report.error is not None:
-            print(f"{report.path}: skipped: {report.error}", file=err)
-            failed += 1
-            continue
-        if report.fixed:
-            changed += 1
-            verb = "fixed" if write else "would fix"
-            found = ", ".join(f"{f.code} (line {f.line})" for f in report.fixed)
-            print(f"{report.path}: {verb} {found}", file=messages)
-            out.write(report.diff)
-        for item in report.declined:
-            finding = item.finding
-            print(
-                f"{report.path}:{finding.line}:{finding.col + 1}: {finding.code} not auto-fixable: "
-                f"{item.reason}",
-                file=messages,
-            )
-            declined += 1
+        failed += report.error is not None
+        changed += bool(report.fixed)
+        declined += len(report.declined)
+        if args.format == "text":
+            _print_text(report, write, out, messages, err)
     if args.format != "text":
         print(as_json(reports) if args.format == "json" else as_sarif(reports), file=out)
     if changed:
@@ -216,6 +194,24 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         status = EXIT_ERROR
     print(_summary(len(files), changed, declined, failed, write), file=err)
     return status
+
+
+def _print_text(report: FileReport, write: bool, out: TextIO, messages: TextIO, err: TextIO) -> None:
+    if report.error is not None:
+        print(f"{report.path}: skipped: {report.error}", file=err)
+        return
+    if report.fixed:
+        verb = "fixed" if write else "would fix"
+        found = ", ".join(f"{f.code} (line {f.line})" for f in report.fixed)
+        print(f"{report.path}: {verb} {found}", file=messages)
+        out.write(report.diff)
+    for item in report.declined:
+        finding = item.finding
+        print(
+            f"{report.path}:{finding.line}:{finding.col + 1}: {finding.code} not auto-fixable: "
+            f"{item.reason}",
+            file=messages,
+        )
 
 
 def _reports(

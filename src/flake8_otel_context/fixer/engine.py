@@ -13,7 +13,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from flake8.defaults import NOQA_FILE, NOQA_INLINE_REGEXP
+from flake8.defaults import NOQA_FILE
+from flake8.violation import Violation
 
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.precheck import may_match
@@ -23,7 +24,7 @@ from flake8_otel_context.fixer.edits import Declined, Edit, apply_edits
 from flake8_otel_context.fixer.files import physical_lines
 from flake8_otel_context.fixer.fixes import FIXES
 from flake8_otel_context.fixer.tree import FixTree
-from flake8_otel_context.rules import RULES_BY_CODE
+from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE
 
 _MAX_ROUNDS = 10
 
@@ -96,9 +97,7 @@ def fix_source(source: str, options: FixOptions = FixOptions()) -> FixResult:
 
 def _findings(source: str, options: FixOptions) -> list[Finding]:
     tree = ast.parse(source)
-    codes = options.codes
-    if codes is None:
-        codes = [code for code, rule in RULES_BY_CODE.items() if rule.enabled_by_default]
+    codes = DEFAULT_ON if options.codes is None else options.codes
     lines = physical_lines(source)
     if any(NOQA_FILE.match(line) for line in lines):
         return []
@@ -106,15 +105,10 @@ def _findings(source: str, options: FixOptions) -> list[Finding]:
 
 
 def _suppressed(finding: Finding, lines: list[str]) -> bool:
-    """flake8's ``# noqa`` and ``# noqa: OTC101,...`` on the finding's line."""
+    """``# noqa`` and ``# noqa: OTC101,...`` on the finding's line, judged by flake8 itself."""
     line = lines[finding.line - 1] if finding.line <= len(lines) else ""
-    match = NOQA_INLINE_REGEXP.search(line)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    if not codes:
-        return True
-    return any(finding.code.startswith(code) for code in re.split(r"[\s,]+", codes.strip()) if code)
+    violation = Violation(finding.code, "", finding.line, finding.col, finding.message, line)
+    return violation.is_inline_ignored(disable_noqa=False)
 
 
 def _manual(finding: Finding) -> str:

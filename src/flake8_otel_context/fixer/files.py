@@ -25,6 +25,11 @@ def physical_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
+def character_column(line: str, byte_column: int) -> int:
+    """``ast`` columns count UTF-8 bytes; libcst and SARIF count characters (both 0-based here)."""
+    return len(line.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
+
+
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written; the message is one line for users."""
 

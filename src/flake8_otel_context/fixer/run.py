@@ -13,6 +13,7 @@ from flake8_otel_context.fixer.edits import Declined
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
 from flake8_otel_context.fixer.files import (
     SourceError,
+    character_column,
     physical_lines,
     read_source,
     verified_bytes,
@@ -75,8 +76,7 @@ def _reported(finding: Finding, reason: str | None, text: str) -> Reported:
     lines = physical_lines(text)
 
     def characters(line: int, column: int) -> int:
-        raw = lines[line - 1].encode("utf-8") if 0 < line <= len(lines) else b""
-        return len(raw[:column].decode("utf-8", "replace")) + 1
+        return character_column(lines[line - 1] if 0 < line <= len(lines) else "", column) + 1
 
     return Reported(
         finding,

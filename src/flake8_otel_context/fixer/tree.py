@@ -23,7 +23,7 @@ from libcst.metadata import (
 
 from flake8_otel_context.analysis.findings import Span
 from flake8_otel_context.fixer.edits import Edit
-from flake8_otel_context.fixer.files import physical_lines
+from flake8_otel_context.fixer.files import character_column, physical_lines
 from flake8_otel_context.fixer.imports import Imports
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
@@ -76,8 +76,8 @@ class FixTree:
     def _find(self, span: Span | None, kind: type[Any]) -> cst.CSTNode | None:
         if span is None:
             return None
-        start = (span.line, self._char_column(span.line, span.col))
-        end = (span.end_line, self._char_column(span.end_line, span.end_col))
+        start = (span.line, character_column(self._line(span.line), span.col))
+        end = (span.end_line, character_column(self._line(span.end_line), span.end_col))
         return next(
             (
                 node
@@ -88,9 +88,8 @@ class FixTree:
             None,
         )
 
-    def _char_column(self, line: int, byte_column: int) -> int:
-        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-        return len(text.encode("utf-8")[:byte_column].decode("utf-8", "replace"))
+    def _line(self, number: int) -> str:
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
     def spell(
         self, qualname: str, edit: Edit, at: cst.CSTNode, local: frozenset[str] = frozenset()

@@ -16,4 +16,5 @@ RULES: tuple[Rule, ...] = tuple(
     if module.name.startswith("otc")
 )
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
+DEFAULT_ON = tuple(rule.code for rule in RULES if rule.enabled_by_default)
 DEFAULT_OFF = tuple(rule.code for rule in RULES if not rule.enabled_by_default)
