@@ -47,7 +47,8 @@ def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) ->
         source = read_source(Path(path))
         result = fix_source(source.text, options)
         found = result.in_input()
-        reported = tuple(_reported(finding, reason, source.text) for finding, reason in found)
+        lines = physical_lines(source.text)
+        reported = tuple(_reported(finding, reason, lines) for finding, reason in found)
         in_input = tuple(Declined(finding, reason) for finding, reason in found if reason is not None)
         if result.source == source.text:
             return FileReport(path, declined=in_input, findings=reported)
@@ -72,9 +73,7 @@ def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) ->
         )
 
 
-def _reported(finding: Finding, reason: str | None, text: str) -> Reported:
-    lines = physical_lines(text)
-
+def _reported(finding: Finding, reason: str | None, lines: list[str]) -> Reported:
     def characters(line: int, column: int) -> int:
         return character_column(lines[line - 1] if 0 < line <= len(lines) else "", column) + 1
 
