@@ -22,10 +22,6 @@ def call(function: cst.BaseExpression, *arguments: cst.BaseExpression) -> cst.Ca
     return cst.Call(func=function, args=[cst.Arg(a) for a in arguments])
 
 
-def body_of(block: cst.IndentedBlock | cst.Module) -> list[cst.BaseStatement]:
-    return list(block.body)
-
-
 def statements_of(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
     """A function's or block's statements; a one-line suite (``def f(): return 1``) becomes a line."""
     if isinstance(suite, cst.IndentedBlock):
