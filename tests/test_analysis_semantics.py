@@ -69,7 +69,7 @@ def test_parameters_annotated_as_executors_are_executors(annotation: str) -> Non
     async def handle(pool: {annotation}):
         pool.submit(work)
     """
-    assert codes(source) == [(5, "OTC102")]
+    assert codes(source, span_scope=SpanScope.ASYNC) == [(5, "OTC102")]
 
 
 def test_unknown_receivers_and_builtin_map_are_not_executors() -> None:

@@ -2456,9 +2456,10 @@ TOKENS = [
         from opentelemetry import context as otel_context
 
 
-        def worker(ctx):
+        def worker(ctx, items):
             token = otel_context.attach(ctx)
-            prepare()
+            for item in items:
+                prepare(item)
             try:
                 do_work()
             finally:
@@ -2468,10 +2469,11 @@ TOKENS = [
         from opentelemetry import context as otel_context
 
 
-        def worker(ctx):
+        def worker(ctx, items):
             token = otel_context.attach(ctx)
             try:
-                prepare()
+                for item in items:
+                    prepare(item)
                 do_work()
             finally:
                 otel_context.detach(token)
@@ -3584,7 +3586,8 @@ DECLINES = [
 
         def worker(ctx):
             token = otel_context.attach(ctx)
-            prepare()
+            with lock:
+                prepare()
             try:
                 do_work()
             except ValueError:

@@ -31,7 +31,7 @@ class OtelContextFix(CodemodCommand):
         style: str = "auto",
         select: str = "",
         ignore: str = "",
-        otc_span_scope: str = SpanScope.ASYNC.value,
+        otc_span_scope: str = Settings().span_scope.value,
     ) -> None:
         super().__init__(context)
         self.options = FixOptions(
@@ -49,7 +49,7 @@ class OtelContextFix(CodemodCommand):
             "--otc-span-scope",
             dest="otc_span_scope",
             choices=[scope.value for scope in SpanScope],
-            default=SpanScope.ASYNC.value,
+            default=Settings().span_scope.value,
         )
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:

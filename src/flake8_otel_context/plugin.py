@@ -28,7 +28,7 @@ class OtelContextChecker:
     def add_options(manager: OptionManager) -> None:
         manager.add_option(
             "--otc-span-scope",
-            default=SpanScope.ASYNC.value,
+            default=Settings().span_scope.value,
             choices=[scope.value for scope in SpanScope],
             parse_from_config=True,
             help=(

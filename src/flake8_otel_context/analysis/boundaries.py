@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
@@ -10,6 +11,7 @@ from flake8_otel_context.analysis.names import dotted_name, last_name
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.analysis.values import Kind, Values
 from flake8_otel_context.analysis.vocabulary import (
+    CONTEXT_CAPTURES,
     COPY_CONTEXT,
     EXECUTOR_METHODS,
     EXTRACT,
@@ -17,8 +19,10 @@ from flake8_otel_context.analysis.vocabulary import (
     INSTRUMENTED_THREADING,
     MP_POOL_METHODS,
     OTEL_ATTACH,
+    OTEL_CONTEXT_PRODUCERS,
     PARTIAL,
     PROCESS_CLASSES,
+    TEARDOWN_METHODS,
     THREAD_CLASSES,
 )
 
@@ -49,7 +53,8 @@ def find_boundaries(facts: ModuleFacts, values: Values) -> list[Boundary]:
 
 def _classify(site: Site, values: Values) -> Boundary | None:
     call, fn = site.call, site.function
-    if site.method == "run_in_executor" and len(call.args) >= 2:
+    # ``_utils.run_in_executor(fn, arg)`` names a module's function, not an event loop's method.
+    if site.method == "run_in_executor" and site.qualname is None and len(call.args) >= 2:
         process = values.kind(call.args[0], fn) is Kind.PROCESS_POOL
         return Boundary(site, "run_in_executor", call.args[1], call.args[2:], process)
     if site.method in EXECUTOR_METHODS or site.method in MP_POOL_METHODS:
@@ -114,6 +119,9 @@ def _dict_values(expr: ast.expr | None) -> list[ast.expr]:
     return [expr] if expr is not None else []
 
 
+_CAPTURES = OTEL_CONTEXT_PRODUCERS | CONTEXT_CAPTURES
+
+
 class Propagation:
     """Answers "does the caller's context reach the worker?" for a boundary."""
 
@@ -156,7 +164,22 @@ class Propagation:
         target = self._values.function(worker, fn)
         if target is not None and self._worker_propagates(target):
             return True
-        return any(self._values.kind(arg, fn) is Kind.OTEL_CONTEXT for arg in boundary.arguments)
+        if any(self._values.kind(arg, fn) is Kind.OTEL_CONTEXT for arg in boundary.arguments):
+            return True
+        return self._hands_over_a_context(boundary)
+
+    def _hands_over_a_context(self, boundary: Boundary) -> bool:
+        """A context captured anywhere in what the call hands over, however deeply wrapped:
+        ``partial(copy_vars, [Carrier(value=get_current())], fn)``, built here or bound to the
+        name the call passes. The code that receives it is trusted to enter it."""
+        fn = boundary.site.function
+        handed = [boundary.worker, *boundary.arguments]
+        handed += [b.value for expr in handed for b in self._values.bindings(expr, fn) if not b.is_annotation]
+        return any(
+            isinstance(node, ast.Call) and self._imports.qualname(node.func) in _CAPTURES
+            for expr in handed
+            for node in _evaluated_now(expr)
+        )
 
     def _spellings(self, expr: ast.expr) -> set[str]:
         return {n for n in (self._imports.qualname(expr), dotted_name(expr), last_name(expr)) if n}
@@ -193,6 +216,36 @@ class Propagation:
         if target is None:
             return None
         return next((s.call for s in target.sites if s.qualname == COPY_CONTEXT), None)
+
+
+def tears_down(boundary: Boundary, values: Values) -> bool:
+    """The worker only closes or stops something (``client.close``, ``lambda: pool.shutdown()``,
+    ``getattr(transport, "close")``): no span starts in it, so there is nothing to lose."""
+    worker = boundary.worker
+    if isinstance(worker, ast.Name):
+        bound = [b.value for b in values.bindings(worker, boundary.site.function) if not b.is_annotation]
+        worker = bound[-1] if bound else worker
+    if isinstance(worker, ast.Lambda) and isinstance(worker.body, ast.Call):
+        worker = worker.body.func
+    if isinstance(worker, ast.Attribute):
+        return worker.attr in TEARDOWN_METHODS
+    return (
+        isinstance(worker, ast.Call)
+        and last_name(worker.func) == "getattr"
+        and len(worker.args) >= 2
+        and isinstance(worker.args[1], ast.Constant)
+        and worker.args[1].value in TEARDOWN_METHODS
+    )
+
+
+def _evaluated_now(expr: ast.expr) -> Iterator[ast.AST]:
+    """The nodes of ``expr`` evaluated where it is written: a lambda's body runs later, in the worker."""
+    pending: list[ast.AST] = [expr]
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, ast.Lambda):
+            pending.extend(ast.iter_child_nodes(node))
 
 
 def receiver_copied_by_caller(receiver: ast.expr, worker: FunctionFacts, values: Values) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from flake8_otel_context.analysis.boundaries import Boundary, Propagation, find_boundaries
+from flake8_otel_context.analysis.boundaries import Boundary, Propagation, find_boundaries, tears_down
 from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts, Site, SpanRegion
 from flake8_otel_context.analysis.scope import SpanActivity
 from flake8_otel_context.analysis.settings import Settings
@@ -69,6 +69,7 @@ def lost_context(analysis: Analysis, *vias: str) -> list[Boundary]:
         and analysis.activity.may_have_span(b.site)
         and propagation.copy_in_worker(b) is None
         and not propagation.carries_context(b)
+        and not tears_down(b, analysis.values)
     ]
 
 

@@ -31,7 +31,7 @@ class SpanScope(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Settings:
-    span_scope: SpanScope = SpanScope.ASYNC
+    span_scope: SpanScope = SpanScope.LEXICAL
     # Qualified or bare names of callables, decorators and executor classes that carry the context
     # themselves; "threading" declares threads and thread pools instrumented for the whole project.
     propagating: frozenset[str] = frozenset()

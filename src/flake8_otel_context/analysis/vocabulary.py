@@ -37,6 +37,10 @@ EXECUTOR_METHODS = frozenset({"submit", "map"})
 MP_POOL_METHODS = frozenset(
     {"apply", "apply_async", "map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async"}
 )
+# Methods that only release something; a worker that just calls one starts no span.
+TEARDOWN_METHODS = frozenset(
+    {"close", "aclose", "shutdown", "stop", "join", "cancel", "disconnect", "terminate", "kill"}
+)
 THREAD_CLASSES = frozenset({"threading.Thread", "threading.Timer"})
 PROCESS_CLASSES = frozenset({"multiprocessing.Process"})
 MP_GET_CONTEXT = "multiprocessing.get_context"

@@ -25,9 +25,10 @@ def collect_facts(tree: ast.Module) -> ModuleFacts:
 
 
 def is_span_start(call: ast.Call, imports: ImportTable) -> bool:
-    """A call whose value, entered with ``with``, makes a span current."""
+    """A call whose value, entered with ``with``, makes a span current (a module's own
+    ``_start_as_current_span`` wrapper included)."""
     name = last_name(call.func)
-    return name == "start_as_current_span" or (
+    return (name or "").lstrip("_") == "start_as_current_span" or (
         name == "use_span" and imports.qualname(call.func) == USE_SPAN
     )
 
@@ -193,10 +194,12 @@ class _Walker:
             self._bind(node.target, node.annotation, is_annotation=True)
         if node.value is None:
             return
-        if isinstance(node.value, ast.Call) and len(targets) == 1:
+        # ``token = attach(ctx) if ctx is not None else None`` binds the token all the same.
+        value = node.value.body if isinstance(node.value, ast.IfExp) else node.value
+        if isinstance(value, ast.Call) and len(targets) == 1:
             name = dotted_name(targets[0])
             if name is not None:
-                self._target = (node.value, name)
+                self._target = (value, name)
         self._visit(node.value)
         self._target = None
         for target in targets:

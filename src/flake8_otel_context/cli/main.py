@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--otc-span-scope",
         choices=[scope.value for scope in SpanScope],
-        default=SpanScope.ASYNC.value,
+        default=Settings().span_scope.value,
         help="where a span is assumed active, as for flake8 (default: %(default)s)",
     )
     parser.add_argument(

@@ -48,6 +48,9 @@ import asyncio
 from functools import partial
 from opentelemetry import trace
 
+tracer = trace.get_tracer(__name__)
+
+@tracer.start_as_current_span("report")
 async def handler(loop, pool):
     await loop.run_in_executor(pool, partial(render_report, 1))
 """,

@@ -52,10 +52,13 @@ def handle(items):
 import concurrent.futures as cf
 from opentelemetry import trace
 
+tracer = trace.get_tracer(__name__)
+
 class Service:
     def __init__(self):
         self._executor = cf.ThreadPoolExecutor(max_workers=4)
 
+    @tracer.start_as_current_span("handle")
     async def handle(self, item):
         return self._executor.submit(process_item, item)
 """,

@@ -6,10 +6,12 @@ import ast
 from collections.abc import Iterator
 
 from flake8_otel_context.analysis.context import Analysis
-from flake8_otel_context.analysis.facts import FunctionFacts, Site
+from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
 from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.names import ImportTable, dotted_name
 from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_DETACH
-from flake8_otel_context.rules.otc301_discarded_token import token_discarded
+from flake8_otel_context.analysis.walker import is_span_start
+from flake8_otel_context.rules.otc301_discarded_token import restored_by_enclosing_with, token_discarded
 from flake8_otel_context.rules.rule import Rule
 
 _ENTER_METHODS = ("__enter__", "__aenter__")
@@ -17,17 +19,43 @@ _ENTER_METHODS = ("__enter__", "__aenter__")
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     for fn in analysis.facts.functions:
-        attaches = [s for s in fn.sites if s.qualname == OTEL_ATTACH and not token_discarded(s)]
+        attaches = [
+            s
+            for s in fn.sites
+            if s.qualname == OTEL_ATTACH and not token_discarded(s) and not restored_by_enclosing_with(s)
+        ]
+        by_design = _hands_tokens_out(fn, analysis.facts)
         if attaches:
-            yield from _check_function(fn, attaches, fn.node or analysis.facts.tree)
+            yield from _check_function(fn, attaches, fn.node or analysis.facts.tree, by_design)
+        if not by_design:
+            yield from _entered_by_hand(fn, analysis.facts.imports)
 
 
-def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> Iterator[Finding]:
+def _entered_by_hand(fn: FunctionFacts, imports: ImportTable) -> Iterator[Finding]:
+    """``activation = trace.use_span(span); activation.__enter__()`` with no ``__exit__`` here: an
+    attach in all but name, whose undoing is left to another hook (a task's pre/post signals)."""
+    exited = {dotted_name(s.receiver) for s in fn.sites if s.method == "__exit__" and s.receiver is not None}
+    for site in fn.sites:
+        receiver = site.receiver
+        if site.method != "__enter__" or receiver is None or dotted_name(receiver) in exited:
+            continue
+        made = [receiver] + [b.value for b in fn.bindings.get(dotted_name(receiver) or "", [])]
+        if any(isinstance(m, ast.Call) and is_span_start(m, imports) for m in made):
+            yield RULE.finding(
+                site.call,
+                {"attach": site.call, "handoff": site.call},
+                problem="the span made current by this __enter__() is exited in another function",
+            )
+
+
+def _check_function(
+    fn: FunctionFacts, attaches: list[Site], root: ast.AST, handed_off_by_design: bool
+) -> Iterator[Finding]:
     parents = {id(child): parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
     for attach in attaches:
         token = attach.target
         if token is None:
-            if fn.name not in _ENTER_METHODS:
+            if not handed_off_by_design:
                 yield RULE.finding(
                     attach.call,
                     {"attach": attach.call},
@@ -35,7 +63,7 @@ def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> I
                 )
             continue
         if "." in token:
-            if fn.name not in _ENTER_METHODS:
+            if not handed_off_by_design:
                 yield RULE.finding(
                     attach.call,
                     {"attach": attach.call},
@@ -47,28 +75,135 @@ def _check_function(fn: FunctionFacts, attaches: list[Site], root: ast.AST) -> I
             (a.call.lineno for a in attaches if a.target == token and a.call.lineno > attach.call.lineno),
             default=None,
         )
-        detaches = [
-            s
-            for s in fn.sites
-            if s.qualname == OTEL_DETACH
-            and s.call.args
-            and isinstance(s.call.args[0], ast.Name)
-            and s.call.args[0].id == token
-            and s.call.lineno > attach.call.lineno
-            and (rebound is None or s.call.lineno < rebound)
-        ]
+        detaches, handoff = _uses_of_token(token, attach, rebound, fn, root)
+        if handoff is not None:
+            if not handed_off_by_design:
+                yield RULE.finding(
+                    attach.call,
+                    {"attach": attach.call, "handoff": handoff},
+                    problem=f"the token leaves this function at line {handoff.lineno}, to be detached "
+                    "elsewhere",
+                )
+            continue
         if not detaches:
             yield RULE.finding(
                 attach.call, {"attach": attach.call}, problem="the token is never detached in this function"
             )
         for detach in detaches:
-            if not _covered(attach.statement, detach.statement, parents):
+            if not _covered(attach.statement, _statement_of(detach, parents), parents):
                 yield RULE.finding(
-                    detach.call,
+                    detach,
                     {"attach": attach.call},
                     problem=f"this detach is skipped when the code after attach() (line "
                     f"{attach.call.lineno}) raises",
                 )
+
+
+def _hands_tokens_out(fn: FunctionFacts, facts: ModuleFacts) -> bool:
+    """``__enter__``, or a function whose return annotation names a token type (``-> Token``,
+    ``-> tuple[Span, Token]``): by contract its caller receives the token and owns the detach.
+    Callers in this module are held to that: each must detach what it receives in a finally."""
+    if fn.name in _ENTER_METHODS:
+        return True
+    returns = fn.node.returns if isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    names_a_token = returns is not None and any(
+        "Token" in name
+        for node in ast.walk(returns)
+        for name in (
+            node.id if isinstance(node, ast.Name) else "",
+            node.attr if isinstance(node, ast.Attribute) else "",
+            node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else "",
+        )
+    )
+    callers = [s for s in facts.all_sites() if _calls(s.call, fn)]
+    return names_a_token and all(_detaches_what_it_receives(caller, facts) for caller in callers)
+
+
+def _calls(call: ast.Call, fn: FunctionFacts) -> bool:
+    """``fn(...)`` for a function, ``self.fn(...)`` for a method."""
+    if fn.cls is None:
+        return isinstance(call.func, ast.Name) and call.func.id == fn.name
+    return dotted_name(call.func) in (f"self.{fn.name}", f"cls.{fn.name}")
+
+
+def _detaches_what_it_receives(call: Site, facts: ModuleFacts) -> bool:
+    statement = call.statement
+    if not (isinstance(statement, ast.Assign) and statement.value is call.call):
+        return False
+    root = call.function.node or facts.tree
+    parents = {id(child): parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
+    received = [n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    for name in received:
+        detaches, handoff = _uses_of_token(name, call, None, call.function, root)
+        if detaches and handoff is None:
+            return all(_covered(statement, _statement_of(d, parents), parents) for d in detaches)
+    return False
+
+
+def _uses_of_token(
+    token: str, attach: Site, rebound: int | None, fn: FunctionFacts, root: ast.AST
+) -> tuple[list[ast.Call], ast.expr | None]:
+    """The calls that detach this attach's token, and the first use that hands it to other code.
+
+    A call whose name says it detaches (``_safe_detach(token)``, ``detach_quietly(token)``) is
+    a detach: wrapping ``detach`` to silence its error log is a common idiom. Any other use
+    (returned, stored, passed to a constructor, read by a nested function) hands the token off,
+    and pairing it with a detach becomes the receiver's job.
+    """
+    detach_args = {
+        id(s.call.args[0]): s.call for s in fn.sites if s.qualname == OTEL_DETACH and s.call.args
+    }
+    calls = {id(arg): node for node in ast.walk(root) if isinstance(node, ast.Call) for arg in node.args}
+    nested = {
+        id(inner)
+        for node in ast.walk(root)
+        if node is not root and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for inner in ast.walk(node)
+    }
+    tests = {
+        id(operand)
+        for node in ast.walk(root)
+        for operand in _tested(node)
+    }
+    detaches: list[ast.Call] = []
+    handoff: ast.expr | None = None
+    for node in ast.walk(root):
+        if not (isinstance(node, ast.Name) and node.id == token and isinstance(node.ctx, ast.Load)):
+            continue
+        if id(node) in tests:  # ``if token:``, ``token is not None``
+            continue
+        if node.lineno <= attach.call.lineno or (rebound is not None and node.lineno >= rebound):
+            continue
+        call = None if id(node) in nested else detach_args.get(id(node)) or calls.get(id(node))
+        if call is not None and (call in detach_args.values() or _names_a_detach(call)):
+            detaches.append(call)
+        elif handoff is None or node.lineno < handoff.lineno:
+            handoff = node
+    return sorted(detaches, key=lambda c: (c.lineno, c.col_offset)), handoff
+
+
+def _tested(node: ast.AST) -> list[ast.expr]:
+    """The expressions ``node`` only tests (for truth or identity), which hands nothing on."""
+    if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+        return [node.test]
+    if isinstance(node, ast.Compare):
+        return [node.left, *node.comparators]
+    if isinstance(node, ast.BoolOp):
+        return list(node.values)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return [node.operand]
+    return []
+
+
+def _names_a_detach(call: ast.Call) -> bool:
+    name = dotted_name(call.func) or ""
+    return len(call.args) == 1 and "detach" in name.rpartition(".")[2].lower()
+
+
+def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt:
+    while not isinstance(node, ast.stmt):
+        node = parents[id(node)]
+    return node
 
 
 def _covered(attach: ast.stmt, detach: ast.stmt, parents: dict[int, ast.AST]) -> bool:
@@ -76,7 +211,7 @@ def _covered(attach: ast.stmt, detach: ast.stmt, parents: dict[int, ast.AST]) ->
     after a ``try`` that swallows every ``Exception`` (only a ``KeyboardInterrupt`` could skip it)."""
     swallower = _previous_statement(detach, parents)
     if isinstance(swallower, ast.Try) and _swallows_exceptions(swallower):
-        if _within(attach, swallower.body, parents) or _just_before(attach, swallower, parents):
+        if _within(attach, swallower.body, parents) or _just_before(attach, swallower, parents, ast.Call):
             return True
     child: ast.AST = detach
     while id(child) in parents:
@@ -127,13 +262,32 @@ def _within(node: ast.AST, block: list[ast.stmt], parents: dict[int, ast.AST]) -
         node = parents[id(node)]
 
 
-def _just_before(attach: ast.stmt, try_node: ast.Try, parents: dict[int, ast.AST]) -> bool:
-    """``attach`` precedes ``try_node`` in the same block with nothing that can raise in between."""
+# Setup may run between an attach and the try whose finally detaches it; a block of work may not.
+_NOT_SETUP = (
+    ast.Await, ast.Yield, ast.YieldFrom, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith,
+    ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+)  # fmt: skip
+
+
+def _just_before(
+    attach: ast.stmt,
+    try_node: ast.Try,
+    parents: dict[int, ast.AST],
+    unsafe: type[ast.AST] | tuple[type[ast.AST], ...] = _NOT_SETUP,
+) -> bool:
+    """``attach`` precedes ``try_node`` in the same block, with nothing ``unsafe`` in between.
+
+    Before a ``finally``, straight-line setup between the two (``holder = Holder(token)``, ``if
+    first: scope = bus.enter()``) is the common real shape and practically never raises. A block
+    of work (a ``with``, a loop) is what the ``try`` should have covered, and an ``await`` or
+    ``yield`` is a point where a cancelled task or an abandoned generator never comes back to reach
+    the ``try``. Before a ``try`` that only swallows errors, no call may come between.
+    """
     block = _block_of(try_node, parents)
     if block is None or not _contains(block, attach):
         return False
     between = block[block.index(attach) + 1 : block.index(try_node)]
-    return not any(isinstance(n, ast.Call) for s in between for n in ast.walk(s))
+    return not any(isinstance(n, unsafe) for s in between for n in ast.walk(s))
 
 
 RULE = Rule(

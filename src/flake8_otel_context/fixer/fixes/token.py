@@ -42,7 +42,13 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
         else:
             by_attach.setdefault(attach, []).append(finding)
     for attach, group in by_attach.items():
-        outcome = _guard(attach, tree, Edit(group))
+        handoff = next((f.anchor("handoff") for f in group if f.anchor("handoff")), None)
+        outcome = (
+            f"the token leaves this function at line {handoff.line}, so whoever receives it must "
+            "detach it, in a finally"
+            if handoff
+            else _guard(attach, tree, Edit(group))
+        )
         if isinstance(outcome, str):
             yield from (Declined(finding, outcome) for finding in group)
         else:
@@ -62,8 +68,8 @@ def _detaches_of_this_attach(
     end = min(rebinds, default=None)
     return [
         call
-        for call in calls_named(function, "detach")
-        if call.args
+        for call in calls_named(function, lambda name: "detach" in name.lower())
+        if len(call.args) == 1
         and isinstance(call.args[0].value, cst.Name)
         and call.args[0].value.value == token
         and start < tree.range(call).start.line
