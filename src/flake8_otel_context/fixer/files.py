@@ -42,7 +42,10 @@ class SourceFile:
 
 
 def read_source(path: Path) -> SourceFile:
+    """Only regular files: opening a FIFO or a device named ``*.py`` would block the run forever."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise SourceError("it is not a regular file")
         raw = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read it: {error.strerror or error}") from None
@@ -63,7 +66,7 @@ def verified_bytes(source: SourceFile, new_text: str) -> bytes:
     try:
         compile(new_text, str(source.path), "exec", dont_inherit=True)
         data = new_text.encode(source.encoding)
-    except (SyntaxError, ValueError, UnicodeEncodeError) as error:
+    except (SyntaxError, ValueError) as error:  # UnicodeEncodeError is a ValueError
         raise SourceError(f"the rewrite would not compile ({error}); please report it") from None
     if data.decode(source.encoding) != new_text:
         raise SourceError("the rewrite does not survive encoding; please report it")
@@ -71,13 +74,12 @@ def verified_bytes(source: SourceFile, new_text: str) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Refuses files without write permission, even for root: the rename would bypass it."""
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError as error:
-        raise SourceError(f"cannot write it: {error.strerror or error}") from None
-    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
-        raise SourceError("it is read-only")
+    """Refuses files without write permission, even for root: the rename would bypass it. A symbolic
+    link is written through, to its target, and stays a link. The file is checked again right
+    before the rename, so one deleted or made read-only meanwhile is neither recreated nor replaced.
+    """
+    path = path.resolve()
+    mode = _writable_mode(path)
     try:
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -88,7 +90,20 @@ def write_atomically(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
+        _writable_mode(path)
         os.replace(temporary, path)
-    except OSError as error:
+    except (OSError, SourceError) as error:
         os.unlink(temporary)
+        if isinstance(error, SourceError):
+            raise
         raise SourceError(f"cannot write it: {error.strerror or error}") from None
+
+
+def _writable_mode(path: Path) -> int:
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as error:
+        raise SourceError(f"cannot write it: {error.strerror or error}") from None
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        raise SourceError("it is read-only")
+    return mode

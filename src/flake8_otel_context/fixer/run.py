@@ -9,6 +9,7 @@ from pathlib import Path
 import libcst as cst
 
 from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.checker import NOT_ANALYSED
 from flake8_otel_context.fixer.edits import Declined
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
 from flake8_otel_context.fixer.files import (
@@ -46,6 +47,9 @@ def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) ->
     try:
         source = read_source(Path(path))
         result = fix_source(source.text, options)
+        unread = next((f for f in result.found if f.code == NOT_ANALYSED), None)
+        if unread is not None:  # an error for this file, not a finding: nothing in it was checked
+            return FileReport(path, error=unread.message.removeprefix(f"{NOT_ANALYSED} ") + "; not changed")
         found = result.in_input()
         lines = physical_lines(source.text)
         reported = tuple(_reported(finding, reason, lines) for finding, reason in found)
