@@ -22,7 +22,7 @@ FIXED = FIXTURES / "fixed"
 DECLINED = {
     "OTC102/fire_map_global_executor": "map() runs its items at once",
     "OTC301/fire_discarded_attach_async_consumer": "nothing follows attach() in its block",
-    "OTC301/fire_discarded_attach_request_hook": "meant to outlive this function",
+    "OTC301/fire_discarded_attach_request_hook": "change its caller's context",
     "OTC302/fire_detach_in_other_function": "the token leaves this function",
     "OTC403/fire_map_lambda_copy": "map() runs its items at once",
 }

@@ -15,6 +15,7 @@ from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
     call,
+    called_name,
     calls_named,
     is_call_statement,
     line,
@@ -31,6 +32,28 @@ _OUTLIVES = (
     "only a return follows attach(), so the context is meant to outlive this function; detach the "
     "token in a finally where that work ends"
 )
+
+
+_SETTER = (
+    "attach() of a context made here, with no token kept: the function may be meant to change its "
+    "caller's context (a setter); if not, keep the token and detach it in a finally where the work ends"
+)
+
+
+def _attaches_what_came_in(attach: cst.Call, function: cst.FunctionDef | None) -> bool:
+    """The worker shape, whose work is its own body: it attaches a context it was given (a
+    parameter) or one extracted from what it was given (``extract(headers)``). At module level the
+    rest of the script is the work."""
+    if function is None:
+        return True
+    if len(attach.args) != 1:
+        return False
+    value = attach.args[0].value
+    if isinstance(value, cst.Call) and called_name(value.func) == "extract":
+        return True
+    parameters = function.params
+    names = [*parameters.posonly_params, *parameters.params, *parameters.kwonly_params]
+    return isinstance(value, cst.Name) and value.value in {p.name.value for p in names}
 
 
 def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
@@ -92,6 +115,8 @@ def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:
     small = statement.body[0]
     function = tree.enclosing_function(statement) or tree.module
     if isinstance(small, cst.Expr) and small.value is attach:
+        if not _attaches_what_came_in(attach, tree.enclosing_function(statement)):
+            return _SETTER
         token = tree.fresh_name("token", function)
     elif (
         isinstance(small, cst.Assign)
