@@ -19,11 +19,7 @@ _ENTER_METHODS = ("__enter__", "__aenter__")
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     for fn in analysis.facts.functions:
-        attaches = [
-            s
-            for s in fn.sites
-            if s.qualname == OTEL_ATTACH and not token_discarded(s) and not restored_by_enclosing_with(s)
-        ]
+        attaches = [s for s in fn.sites if s.qualname == OTEL_ATTACH and not token_discarded(s)]
         by_design = _hands_tokens_out(fn, analysis.facts)
         if attaches:
             yield from _check_function(fn, attaches, fn.node or analysis.facts.tree, by_design)
@@ -53,6 +49,8 @@ def _check_function(
 ) -> Iterator[Finding]:
     parents = {id(child): parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
     for attach in attaches:
+        if restored_by_enclosing_with(attach):  # still pairs its own detaches, below, by rebinding
+            continue
         token = attach.target
         if token is None:
             if not handed_off_by_design:
