@@ -62,7 +62,7 @@ def analysis_seconds(tree: Path, scope: SpanScope) -> tuple[int, int, int, float
                 source = handle.read()
             start = time.perf_counter()
             module = ast.parse(source)
-        except (SyntaxError, UnicodeDecodeError, ValueError, RecursionError):
+        except (SyntaxError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             continue
         middle = time.perf_counter()
         analyze(module, source, Settings(span_scope=scope))
