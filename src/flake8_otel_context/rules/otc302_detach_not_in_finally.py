@@ -113,8 +113,10 @@ def _hands_tokens_out(fn: FunctionFacts, facts: ModuleFacts) -> bool:
             node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else "",
         )
     )
+    if not names_a_token:  # nearly always: skip the walk over every call of the module
+        return False
     callers = [s for s in facts.all_sites() if _calls(s.call, fn)]
-    return names_a_token and all(_detaches_what_it_receives(caller, facts) for caller in callers)
+    return all(_detaches_what_it_receives(caller, facts) for caller in callers)
 
 
 def _calls(call: ast.Call, fn: FunctionFacts) -> bool:
