@@ -174,7 +174,7 @@ class Propagation:
         name the call passes. The code that receives it is trusted to enter it."""
         fn = boundary.site.function
         handed = [boundary.worker, *boundary.arguments]
-        handed += [b.value for expr in handed for b in self._values.bindings(expr, fn) if not b.is_annotation]
+        handed += [value for expr in handed for value in self._values.assigned(expr, fn)]
         return any(
             isinstance(node, ast.Call) and self._imports.qualname(node.func) in _CAPTURES
             for expr in handed
@@ -223,7 +223,7 @@ def tears_down(boundary: Boundary, values: Values) -> bool:
     ``getattr(transport, "close")``): no span starts in it, so there is nothing to lose."""
     worker = boundary.worker
     if isinstance(worker, ast.Name):
-        bound = [b.value for b in values.bindings(worker, boundary.site.function) if not b.is_annotation]
+        bound = values.assigned(worker, boundary.site.function)
         worker = bound[-1] if bound else worker
     if isinstance(worker, ast.Lambda) and isinstance(worker.body, ast.Call):
         worker = worker.body.func

@@ -58,6 +58,10 @@ class Values:
             return fn.cls.attributes.get(dotted.split(".")[1], [])
         return []
 
+    def assigned(self, expr: ast.expr, fn: FunctionFacts) -> list[ast.expr]:
+        """The values assigned to ``expr``'s name, in source order (annotations left out)."""
+        return [b.value for b in self.bindings(expr, fn) if not b.is_annotation]
+
     def kind(self, expr: ast.expr, fn: FunctionFacts, depth: int = 0) -> Kind | None:
         if depth > _MAX_DEPTH:
             return None

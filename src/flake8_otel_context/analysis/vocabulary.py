@@ -51,6 +51,7 @@ PARTIAL = "functools.partial"
 OTEL_ATTACH = "opentelemetry.context.attach"
 OTEL_DETACH = "opentelemetry.context.detach"
 OTEL_GET_CURRENT = "opentelemetry.context.get_current"
+
 SET_SPAN_IN_CONTEXT = "opentelemetry.trace.set_span_in_context"
 USE_SPAN = "opentelemetry.trace.use_span"
 INJECT = "opentelemetry.propagate.inject"
@@ -91,3 +92,9 @@ GENERATOR_CONTEXT_MANAGERS = frozenset(
 THREADING_INSTRUMENTOR = "ThreadingInstrumentor"
 # The `--otc-propagating` entry that declares threads and thread pools instrumented project-wide.
 INSTRUMENTED_THREADING = "threading"
+
+
+def names_a_detach(name: str) -> bool:
+    """``detach``, or a wrapper whose name says it detaches (``_safe_detach``, ``detach_quietly``):
+    wrapping ``detach`` to silence its error log is a common idiom."""
+    return "detach" in name.lower()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
 from flake8_otel_context.analysis.findings import Finding
-from flake8_otel_context.analysis.names import ImportTable, dotted_name
-from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_DETACH
+from flake8_otel_context.analysis.names import ImportTable, dotted_name, last_name
+from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_DETACH, names_a_detach
 from flake8_otel_context.analysis.walker import is_span_start
 from flake8_otel_context.rules.otc301_discarded_token import restored_by_enclosing_with, token_discarded
 from flake8_otel_context.rules.rule import Rule
@@ -44,10 +45,40 @@ def _entered_by_hand(fn: FunctionFacts, imports: ImportTable) -> Iterator[Findin
             )
 
 
+@dataclass(frozen=True)
+class _Body:
+    """One function's tree, read once for every token in it: parent links, the call each argument
+    is passed to, the nodes inside nested functions, and the operands that are only tested."""
+
+    root: ast.AST
+    detach_calls: frozenset[int]  # ids of the OpenTelemetry detach calls
+    parents: dict[int, ast.AST] = field(default_factory=dict)
+    call_of_argument: dict[int, ast.Call] = field(default_factory=dict)
+    nested: set[int] = field(default_factory=set)
+    tested: set[int] = field(default_factory=set)
+    loads: dict[str, list[ast.Name]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fn: FunctionFacts, root: ast.AST) -> _Body:
+        body = cls(root, frozenset(id(s.call) for s in fn.sites if s.qualname == OTEL_DETACH))
+        for node in ast.walk(root):
+            for child in ast.iter_child_nodes(node):
+                body.parents[id(child)] = node
+            if isinstance(node, ast.Call):
+                body.call_of_argument.update((id(arg), node) for arg in node.args)
+            elif node is not root and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                body.nested.update(id(inner) for inner in ast.walk(node))
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                body.loads.setdefault(node.id, []).append(node)
+            body.tested.update(id(operand) for operand in _tested(node))
+        return body
+
+
 def _check_function(
     fn: FunctionFacts, attaches: list[Site], root: ast.AST, handed_off_by_design: bool
 ) -> Iterator[Finding]:
-    parents = {id(child): parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
+    body = _Body.of(fn, root)
+    parents = body.parents
     for attach in attaches:
         if restored_by_enclosing_with(attach):  # still pairs its own detaches, below, by rebinding
             continue
@@ -73,7 +104,7 @@ def _check_function(
             (a.call.lineno for a in attaches if a.target == token and a.call.lineno > attach.call.lineno),
             default=None,
         )
-        detaches, handoff = _uses_of_token(token, attach, rebound, fn, root)
+        detaches, handoff = _uses_of_token(token, attach, rebound, body)
         if handoff is not None:
             if not handed_off_by_design:
                 yield RULE.finding(
@@ -130,52 +161,35 @@ def _detaches_what_it_receives(call: Site, facts: ModuleFacts) -> bool:
     statement = call.statement
     if not (isinstance(statement, ast.Assign) and statement.value is call.call):
         return False
-    root = call.function.node or facts.tree
-    parents = {id(child): parent for parent in ast.walk(root) for child in ast.iter_child_nodes(parent)}
+    body = _Body.of(call.function, call.function.node or facts.tree)
     received = [n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
     for name in received:
-        detaches, handoff = _uses_of_token(name, call, None, call.function, root)
+        detaches, handoff = _uses_of_token(name, call, None, body)
         if detaches and handoff is None:
-            return all(_covered(statement, _statement_of(d, parents), parents) for d in detaches)
+            return all(
+                _covered(statement, _statement_of(d, body.parents), body.parents) for d in detaches
+            )
     return False
 
 
 def _uses_of_token(
-    token: str, attach: Site, rebound: int | None, fn: FunctionFacts, root: ast.AST
+    token: str, attach: Site, rebound: int | None, body: _Body
 ) -> tuple[list[ast.Call], ast.expr | None]:
     """The calls that detach this attach's token, and the first use that hands it to other code.
 
-    A call whose name says it detaches (``_safe_detach(token)``, ``detach_quietly(token)``) is
-    a detach: wrapping ``detach`` to silence its error log is a common idiom. Any other use
+    A call whose name says it detaches is a detach (see ``names_a_detach``). Any other use
     (returned, stored, passed to a constructor, read by a nested function) hands the token off,
-    and pairing it with a detach becomes the receiver's job.
+    and pairing it with a detach becomes the receiver's job; ``if token:`` hands nothing on.
     """
-    detach_args = {
-        id(s.call.args[0]): s.call for s in fn.sites if s.qualname == OTEL_DETACH and s.call.args
-    }
-    calls = {id(arg): node for node in ast.walk(root) if isinstance(node, ast.Call) for arg in node.args}
-    nested = {
-        id(inner)
-        for node in ast.walk(root)
-        if node is not root and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        for inner in ast.walk(node)
-    }
-    tests = {
-        id(operand)
-        for node in ast.walk(root)
-        for operand in _tested(node)
-    }
     detaches: list[ast.Call] = []
     handoff: ast.expr | None = None
-    for node in ast.walk(root):
-        if not (isinstance(node, ast.Name) and node.id == token and isinstance(node.ctx, ast.Load)):
-            continue
-        if id(node) in tests:  # ``if token:``, ``token is not None``
+    for node in body.loads.get(token, []):
+        if id(node) in body.tested:
             continue
         if node.lineno <= attach.call.lineno or (rebound is not None and node.lineno >= rebound):
             continue
-        call = None if id(node) in nested else detach_args.get(id(node)) or calls.get(id(node))
-        if call is not None and (call in detach_args.values() or _names_a_detach(call)):
+        call = None if id(node) in body.nested else body.call_of_argument.get(id(node))
+        if call is not None and (id(call) in body.detach_calls or _detaches_one_token(call)):
             detaches.append(call)
         elif handoff is None or node.lineno < handoff.lineno:
             handoff = node
@@ -195,9 +209,8 @@ def _tested(node: ast.AST) -> list[ast.expr]:
     return []
 
 
-def _names_a_detach(call: ast.Call) -> bool:
-    name = dotted_name(call.func) or ""
-    return len(call.args) == 1 and "detach" in name.rpartition(".")[2].lower()
+def _detaches_one_token(call: ast.Call) -> bool:
+    return len(call.args) == 1 and names_a_detach(last_name(call.func) or "")
 
 
 def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.vocabulary import names_a_detach
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
     call,
@@ -91,7 +92,7 @@ def _detaches_of_this_attach(
     end = min(rebinds, default=None)
     return [
         call
-        for call in calls_named(function, lambda name: "detach" in name.lower())
+        for call in calls_named(function, names_a_detach)
         if len(call.args) == 1
         and isinstance(call.args[0].value, cst.Name)
         and call.args[0].value.value == token
