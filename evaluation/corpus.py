@@ -93,8 +93,9 @@ def write_labels(labels: list[Label], path: Path = LABELS) -> None:
             writer.writerow([label.package, label.path, label.line, label.call, expected, label.reason])
 
 
-def linted_files(root: Path) -> Iterator[tuple[Path, str]]:
-    """Every module the linter reads in its default scope, with its text, in a stable order.
+def linted_files(root: Path) -> Iterator[tuple[Path, str, str]]:
+    """Every module the linter reads in its default scope: its path, its path relative to ``root``
+    as labels name it, and its text, in a stable order.
 
     Files that never mention tracing are skipped by the plugin's own text pre-check, so they are
     outside the population too: a boundary there has no span the linter could know about.
@@ -105,7 +106,7 @@ def linted_files(root: Path) -> Iterator[tuple[Path, str]]:
         except (OSError, UnicodeDecodeError):
             continue
         if may_match(source, Settings().span_scope):
-            yield path, source
+            yield path, path.relative_to(root).as_posix(), source
 
 
 def require_corpus(corpus: Path) -> None:

@@ -57,8 +57,8 @@ def main() -> int:
     try:
         for package in packages():
             root = package.root(arguments.corpus)
-            for original, _ in linted_files(root):
-                copy = scratch / package.name / original.relative_to(root)
+            for original, relative, _ in linted_files(root):
+                copy = scratch / package.name / relative
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(original, copy)
                 report = fix_file(str(copy), FixOptions(), write=True)
@@ -69,13 +69,13 @@ def main() -> int:
                 counts["declined"] += len(report.declined)
                 reasons.update(re.sub(r"\d+", "N", item.reason) for item in report.declined)
                 if report.error:
-                    failures.append(f"{package.name}: {copy.relative_to(scratch)}: {report.error}")
+                    failures.append(f"{package.name}: {relative}: {report.error}")
                 if not report.fixed:
                     continue
                 counts["files rewritten"] += 1
                 problem = check_rewrite(copy, len(report.declined))
                 if problem:
-                    failures.append(f"{package.name}: {copy.relative_to(scratch / package.name)}: {problem}")
+                    failures.append(f"{package.name}: {relative}: {problem}")
     finally:
         if arguments.keep:
             print(f"scratch copy kept in {scratch}")

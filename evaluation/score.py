@@ -31,10 +31,9 @@ def reports(corpus: Path) -> dict[Site, frozenset[str]]:
     """The codes the linter reports on each line of the corpus."""
     found: dict[Site, set[str]] = {}
     for package in packages():
-        root = package.root(corpus)
-        for path, source in linted_files(root):
+        for _, relative, source in linted_files(package.root(corpus)):
             for finding in analyze_source(source, codes=DEFAULT_ON):
-                site = (package.name, path.relative_to(root).as_posix(), finding.line)
+                site = (package.name, relative, finding.line)
                 found.setdefault(site, set()).add(finding.code)
     return {site: frozenset(codes) for site, codes in found.items()}
 

@@ -43,8 +43,7 @@ SITE_CALLS = frozenset(
 
 def sites(package: Package, corpus: Path) -> Iterator[tuple[str, int, str]]:
     """(path, line, what is there) for every site of one package, in file order."""
-    root = package.root(corpus)
-    for path, source in linted_files(root):
+    for _, relative, source in linted_files(package.root(corpus)):
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError):
@@ -52,7 +51,6 @@ def sites(package: Package, corpus: Path) -> Iterator[tuple[str, int, str]]:
         found = {node.lineno: name for node in ast.walk(tree) if (name := _site_call(node))}
         for finding in analyze(tree, source, codes=DEFAULT_ON):
             found.setdefault(finding.line, finding.code + " report")
-        relative = path.relative_to(root).as_posix()
         for line in sorted(found):
             yield relative, line, found[line]
 
