@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from evaluation.corpus import REPOSITORY, Package, default_corpus, packages
+from evaluation.corpus import APP_PACKAGES, PACKAGES, REPOSITORY, Package, default_corpus, packages
 
 
 def main() -> None:
@@ -26,15 +26,21 @@ def main() -> None:
     parser.add_argument(
         "--into", type=Path, default=default_corpus(), help="corpus directory (default: %(default)s)"
     )
-    corpus = parser.parse_args().into.resolve()
+    parser.add_argument(
+        "--apps", action="store_true", help="the application-style corpus (evaluation/apps/) instead"
+    )
+    parser.add_argument("--packages-file", type=Path, help="pins from this file instead")
+    arguments = parser.parse_args()
+    corpus = arguments.into.resolve()
     if corpus.is_relative_to(REPOSITORY):
         sys.exit(f"{corpus}: inside the repository; third-party source must stay outside it")
-    for package in packages():
+    pinned = packages(arguments.packages_file or (APP_PACKAGES if arguments.apps else PACKAGES))
+    for package in pinned:
         if package.root(corpus).is_dir():
             continue
         print(f"fetching {package.pin}", flush=True)
         unpack(download(package, corpus / "wheels"), package.root(corpus))
-    print(f"{len(packages())} packages in {corpus / 'src'}")
+    print(f"{len(pinned)} packages in {corpus / 'src'}")
 
 
 def download(package: Package, wheels: Path) -> Path:

@@ -32,7 +32,7 @@ NOT_SOURCES = shutil.ignore_patterns(
     ".git", ".venv", "venv", ".tox", "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".*_cache"
 )
 
-# OTC101 on line 15: run_in_executor without the caller's context.
+# OTC101 on line 16: run_in_executor without the caller's context.
 BROKEN = """\
 import asyncio
 
@@ -42,7 +42,8 @@ tracer = trace.get_tracer(__name__)
 
 
 def work() -> int:
-    return 1
+    with tracer.start_as_current_span("work"):
+        return 1
 
 
 async def handler() -> int:
@@ -153,7 +154,7 @@ def test_flake8_reports_otc(venv_bin: Path, broken: Path) -> None:
 
     done = _run([venv_bin / "flake8", "--select=OTC", broken.name], cwd=broken.parent)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert re.search(r"^broken\.py:15:\d+: OTC101 ", done.stdout, re.MULTILINE), done.stdout
+    assert re.search(r"^broken\.py:16:\d+: OTC101 ", done.stdout, re.MULTILINE), done.stdout
 
 
 def test_fix_command(venv_bin: Path, broken: Path) -> None:
@@ -163,5 +164,5 @@ def test_fix_command(venv_bin: Path, broken: Path) -> None:
 
     done = _run([venv_bin / "otel-context-fix", "--check", broken.name], cwd=broken.parent)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "broken.py: would fix OTC101 (line 15)" in done.stdout, done.stdout
+    assert "broken.py: would fix OTC101 (line 16)" in done.stdout, done.stdout
     assert broken.read_text(encoding="utf-8") == BROKEN

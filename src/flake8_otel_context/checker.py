@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Collection
 
 from flake8_otel_context.analysis.context import Analysis
@@ -10,6 +11,8 @@ from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.precheck import may_match
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.analysis.walker import collect_facts
+from flake8_otel_context.project.model import ProjectModel
+from flake8_otel_context.project.view import ProjectView
 from flake8_otel_context.rules import RULES
 
 # Reported instead of findings when a file cannot be analysed; the run goes on with other files.
@@ -21,12 +24,21 @@ def analyze(
     source: str,
     settings: Settings = Settings(),
     codes: Collection[str] | None = None,
+    project: ProjectModel | None = None,
+    path: str | None = None,
 ) -> list[Finding]:
-    """All findings in one module, sorted by position. ``codes`` limits the rules that run."""
-    if not may_match(source, settings.span_scope):
+    """All findings in one module, sorted by position. ``codes`` limits the rules that run.
+    ``project`` (with the module's ``path``) is what the rest of the project says; without it the
+    file is judged on what it shows alone."""
+    if project is not None and not settings.span_scope.reads_project:
+        project = None
+    live = project is not None and path is not None and project.has_live_boundary(os.path.realpath(path))
+    if not live and not may_match(source, settings.span_scope):
         return []
     try:
-        analysis = Analysis(collect_facts(tree), settings)
+        facts = collect_facts(tree)
+        view = ProjectView.of(project, path, facts) if project is not None and path is not None else None
+        analysis = Analysis(facts, settings, view)
         findings = {
             finding
             for rule in RULES

@@ -12,6 +12,8 @@ from flake8.options.manager import OptionManager
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.checker import analyze
+from flake8_otel_context.project.load import cache_setting, load_project
+from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_OFF
 
 
@@ -19,10 +21,14 @@ class OtelContextChecker:
     name = "flake8-otel-context"
     version = __version__
     settings = Settings()
+    # Built once per run in ``parse_options``, before flake8 forks its workers (which inherit it);
+    # with the spawn start method each worker builds it again from the warm cache.
+    project: ProjectModel | None = None
 
-    def __init__(self, tree: ast.Module, lines: list[str]) -> None:
+    def __init__(self, tree: ast.Module, lines: list[str], filename: str = "stdin") -> None:
         self._tree = tree
         self._lines = lines
+        self._filename = filename
 
     @staticmethod
     def add_options(manager: OptionManager) -> None:
@@ -32,10 +38,20 @@ class OtelContextChecker:
             choices=[scope.value for scope in SpanScope],
             parse_from_config=True,
             help=(
-                "Where boundaries are assumed to run with a span active in the caller: 'lexical' "
-                "(inside a visible span, or in a function this file calls from one), 'async' "
-                "(also every async def), 'function' (also every function), 'everywhere' (also "
-                "module level and files that never mention OpenTelemetry). Default: %(default)s"
+                "Where boundaries are assumed to run with a span active in the caller: 'project' "
+                "(inside a span opened in this file or, through the project's calls, in another "
+                "module, a tracing helper or an instrumented entry point), 'lexical' (only this "
+                "file, read alone), 'async' (also every async def), 'function' (also every "
+                "function), 'everywhere' (also module level). Default: %(default)s"
+            ),
+        )
+        manager.add_option(
+            "--otc-cache-dir",
+            default="",
+            parse_from_config=True,
+            help=(
+                "Where the project model keeps its module summaries between runs (default: "
+                "'.otel-context-cache' at the project root; 'none' disables the cache)."
             ),
         )
         manager.add_option(
@@ -60,7 +76,13 @@ class OtelContextChecker:
         except ValueError as error:
             raise ExecutionError(str(error)) from None
         cls.settings = Settings(span_scope=span_scope, propagating=frozenset(options.otc_propagating))
+        cls.project = None
+        if span_scope.reads_project:
+            stdin_name = getattr(options, "stdin_display_name", "stdin")
+            paths = [stdin_name if p == "-" else p for p in getattr(options, "filenames", None) or ["."]]
+            cls.project = load_project(paths, cache_setting(getattr(options, "otc_cache_dir", "")))
 
     def run(self) -> Iterator[tuple[int, int, str, type[OtelContextChecker]]]:
-        for finding in analyze(self._tree, "".join(self._lines), self.settings):
+        source = "".join(self._lines)
+        for finding in analyze(self._tree, source, self.settings, project=self.project, path=self._filename):
             yield finding.line, finding.col, finding.message, type(self)

@@ -11,17 +11,20 @@ from flake8_otel_context.analysis.scope import SpanActivity
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.analysis.values import Kind, Values
 from flake8_otel_context.analysis.vocabulary import CALLBACK_METHODS, GATHER, TASK_FACTORIES, TASK_METHODS
+from flake8_otel_context.project.view import ProjectView
 
 
 class Analysis:
-    def __init__(self, facts: ModuleFacts, settings: Settings) -> None:
+    def __init__(self, facts: ModuleFacts, settings: Settings, project: ProjectView | None = None) -> None:
         self.facts = facts
         self.settings = settings
-        self.values = Values(facts)
+        # What the rest of the project says about this module; None when the file is read alone.
+        self.project = project
+        self.values = Values(facts, project.kind if project is not None else None)
 
     @cached_property
     def activity(self) -> SpanActivity:
-        return SpanActivity(self.facts, self.settings.span_scope)
+        return SpanActivity(self.facts, self.settings.span_scope, self.project)
 
     @cached_property
     def propagation(self) -> Propagation:
@@ -58,19 +61,49 @@ def describe(expr: ast.AST, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def lost_context(analysis: Analysis, *vias: str) -> list[Boundary]:
-    """Thread-side boundaries of the given kinds that run their worker without the caller's span."""
+def lost_context(analysis: Analysis, *vias: str) -> list[tuple[Boundary, str]]:
+    """Thread-side boundaries of the given kinds that run their worker without the caller's span,
+    each with what the project model adds to the message (why it believes it; "" for a file read
+    alone)."""
     propagation = analysis.propagation
-    return [
-        b
-        for b in analysis.boundaries
-        if b.via in vias
-        and not b.process
-        and analysis.activity.may_have_span(b.site)
-        and propagation.copy_in_worker(b) is None
-        and not propagation.carries_context(b)
-        and not tears_down(b, analysis.values)
-    ]
+    lost = []
+    for b in analysis.boundaries:
+        if (
+            b.via in vias
+            and not b.process
+            and analysis.activity.may_have_span(b.site)
+            and propagation.copy_in_worker(b) is None
+            and not propagation.carries_context(b)
+            and not tears_down(b, analysis.values)
+        ):
+            why = _why_lost(analysis, b)
+            if why is not None:
+                lost.append((b, why))
+    return lost
+
+
+def _why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
+    """With the project: where the span comes from and what in the worker makes spans, or None when
+    the project shows there is nothing to lose (a long-lived worker, a worker that makes no span,
+    a wrapper or executor of the project that carries the context)."""
+    project = analysis.project
+    if project is None:
+        return ""
+    fn, worker = boundary.site.function, analysis.propagation.unwrap_partial(boundary.worker)
+    if isinstance(worker, ast.Call) and project.wrapper_captures_context(worker, fn):
+        return None
+    receiver = boundary.site.receiver
+    if boundary.via == "executor" and receiver is not None and project.executor_carries_context(receiver, fn):
+        return None
+    local = analysis.values.function(worker, fn)
+    if project.long_lived(local, boundary.site.call, fn):
+        return None
+    traced = project.worker_traced(worker, fn, local)
+    if traced is None:
+        return None
+    origin = analysis.activity.origin(boundary.site)
+    where = f"it runs under {origin.describe()} and " if origin is not None else ""
+    return f" (here {where}{traced}: that span will start a new trace)"
 
 
 def is_asyncio_scheduler(site: Site) -> bool:

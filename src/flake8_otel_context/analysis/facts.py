@@ -36,6 +36,9 @@ class Site:
     loops: tuple[ast.AST, ...]
     statement: ast.stmt
     target: str | None  # the name (or ``self.attr``) the call's value is bound to
+    # The calls entered by the ``with`` statements around this one, outermost first: a project's own
+    # tracing helper (``with trace_step(...)``) makes a span current only the project model can see.
+    withs: tuple[ast.Call, ...] = ()
 
     @property
     def receiver(self) -> ast.expr | None:
@@ -75,6 +78,7 @@ class FunctionFacts:
     yields: list[tuple[ast.Yield | ast.YieldFrom, tuple[SpanRegion, ...]]] = field(default_factory=list)
     awaited_names: list[tuple[str, ast.Await, tuple[SpanRegion, ...]]] = field(default_factory=list)
     local_defs: dict[str, FunctionFacts] = field(default_factory=dict)
+    returns: list[ast.expr] = field(default_factory=list)  # the values of its ``return`` statements
     span_decorated: bool = False
 
     @property

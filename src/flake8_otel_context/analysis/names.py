@@ -31,6 +31,10 @@ class ImportTable:
             if alias.name != "*":
                 self._aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
 
+    def aliases(self) -> dict[str, str]:
+        """Every local name and what it imports (relative imports keep their leading dots)."""
+        return dict(self._aliases)
+
     def qualname(self, expr: ast.expr) -> str | None:
         """``aio.create_task`` -> ``asyncio.create_task``; None for anything not rooted in an import."""
         dotted = dotted_name(expr)

@@ -6,15 +6,20 @@ import ast
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
 from flake8_otel_context.analysis.settings import SpanScope
+from flake8_otel_context.project.model import Origin
+from flake8_otel_context.project.view import ProjectView
 
 
 class SpanActivity:
-    def __init__(self, facts: ModuleFacts, scope: SpanScope) -> None:
+    def __init__(self, facts: ModuleFacts, scope: SpanScope, project: ProjectView | None = None) -> None:
         self._scope = scope
+        self._project = project
         self._under_span = _functions_called_under_span(facts)
 
     def may_have_span(self, site: Site) -> bool:
         if site.spans or self._scope is SpanScope.EVERYWHERE:
+            return True
+        if self._project is not None and self._project.span_helper(site.withs, site.function):
             return True
         return self.function_may_have_span(site.function)
 
@@ -23,9 +28,20 @@ class SpanActivity:
             return False
         if fn.span_decorated or fn in self._under_span:
             return True
+        if self._project is not None and self._project.live(fn) is not None:
+            return True
         if self._scope is SpanScope.FUNCTION:
             return True
         return self._scope is SpanScope.ASYNC and fn.is_async
+
+    def origin(self, site: Site) -> Origin | None:
+        """Where the span current at ``site`` is opened, when the project model knows (for messages)."""
+        if self._project is None:
+            return None
+        if site.spans:
+            region = site.spans[-1]
+            return Origin("the span", self._project.path, region.line)
+        return self._project.span_helper(site.withs, site.function) or self._project.live(site.function)
 
 
 def _callee_name(site: Site) -> str | None:

@@ -10,11 +10,18 @@ class SpanScope(str, enum.Enum):
     """Where a boundary is assumed to be crossed with a span active in the caller.
 
     A boundary only loses something when there is a span to lose. Lexically we see ``with
-    start_as_current_span`` blocks, span decorators, attaches and same-file callers inside spans; a
-    request handler's span is usually opened by framework middleware we cannot see.
+    start_as_current_span`` blocks, span decorators, attaches and same-file callers inside spans; the
+    project model also sees spans opened in other modules, the project's own tracing helpers and the
+    entry points instrumentation runs inside a server span (routes, tasks, servicers). Every scope but
+    ``lexical`` reads the project; the wider ones assume spans neither can see.
     """
 
-    LEXICAL = "lexical"  # only where a span is visibly current (this file)
+    @property
+    def reads_project(self) -> bool:
+        return self is not SpanScope.LEXICAL
+
+    PROJECT = "project"  # where a span is current in this file or, through the project's calls, in another
+    LEXICAL = "lexical"  # only where a span is visibly current (this file, read alone)
     ASYNC = "async"  # ... and in every ``async def`` (request handlers of async frameworks)
     FUNCTION = "function"  # ... and in every function
     EVERYWHERE = "everywhere"  # ... and module level, and files that never mention OpenTelemetry
@@ -31,7 +38,7 @@ class SpanScope(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Settings:
-    span_scope: SpanScope = SpanScope.LEXICAL
+    span_scope: SpanScope = SpanScope.PROJECT
     # Qualified or bare names of callables, decorators and executor classes that carry the context
     # themselves; "threading" declares threads and thread pools instrumented for the whole project.
     propagating: frozenset[str] = frozenset()

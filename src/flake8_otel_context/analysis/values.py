@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
+from collections.abc import Callable
 
 from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts
 from flake8_otel_context.analysis.names import dotted_name
@@ -40,8 +41,10 @@ class Kind(enum.Enum):
 
 
 class Values:
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, elsewhere: Callable[[ast.expr, FunctionFacts], Kind | None] | None = None) -> None:
         self.facts = facts
+        # What another module says an expression is, asked when this module cannot tell.
+        self._elsewhere = elsewhere
 
     def bindings(self, expr: ast.expr, fn: FunctionFacts) -> list[Binding]:
         """Every binding of a plain name (innermost function outwards) or of ``self.attr``."""
@@ -77,7 +80,7 @@ class Values:
             )
             if found is not None:
                 return found
-        return None
+        return self._elsewhere(expr, fn) if self._elsewhere is not None and depth == 0 else None
 
     def _call_kind(self, call: ast.Call, fn: FunctionFacts, depth: int) -> Kind | None:
         qualname = self.facts.imports.qualname(call.func)
@@ -113,6 +116,8 @@ class Values:
         target = self.function(call.func, fn)
         if target is not None and target.is_async and not target.is_generator:
             return Kind.COROUTINE
+        if self._elsewhere is not None and depth == 0 and target is None:
+            return self._elsewhere(call, fn)
         return None
 
     def annotation_kind(self, annotation: ast.expr) -> Kind | None:

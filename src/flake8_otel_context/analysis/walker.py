@@ -43,6 +43,7 @@ class _Walker:
         self._cls: ClassFacts | None = None
         self._in_class_body = False
         self._spans: list[SpanRegion] = []
+        self._withs: list[ast.Call] = []
         self._loops: list[ast.AST] = []
         self._statement: ast.stmt = tree.body[0] if tree.body else ast.Pass()
         self._target: tuple[ast.Call, str] | None = None
@@ -61,6 +62,7 @@ class _Walker:
             ast.Yield: self._yield,
             ast.YieldFrom: self._yield,
             ast.Await: self._await,
+            ast.Return: self._return,
         }
         for loop in _LOOPS:
             self._handlers[loop] = self._loop
@@ -93,14 +95,14 @@ class _Walker:
 
     @contextmanager
     def _enter(self, fn: FunctionFacts, spans: list[SpanRegion]) -> Iterator[None]:
-        saved = (self._fn, self._spans, self._loops, self._in_class_body, self._cls)
-        self._fn, self._spans, self._loops, self._in_class_body = fn, spans, [], False
+        saved = (self._fn, self._spans, self._withs, self._loops, self._in_class_body, self._cls)
+        self._fn, self._spans, self._withs, self._loops, self._in_class_body = fn, spans, [], [], False
         self._cls = fn.cls
         self.facts.functions.append(fn)
         try:
             yield
         finally:
-            self._fn, self._spans, self._loops, self._in_class_body, self._cls = saved
+            self._fn, self._spans, self._withs, self._loops, self._in_class_body, self._cls = saved
 
     # -- handlers ----------------------------------------------------------------------------------
 
@@ -156,15 +158,20 @@ class _Walker:
     def _with(self, node: ast.AST) -> None:
         assert isinstance(node, (ast.With, ast.AsyncWith))
         regions = []
+        entered = []
         for item in node.items:
             self._visit(item.context_expr)
             expr = item.context_expr
-            if isinstance(expr, ast.Call) and is_span_start(expr, self._imports):
-                regions.append(SpanRegion(node, "with", node.lineno))
+            if isinstance(expr, ast.Call):
+                entered.append(expr)
+                if is_span_start(expr, self._imports):
+                    regions.append(SpanRegion(node, "with", node.lineno))
             if item.optional_vars is not None:
                 self._bind(item.optional_vars, expr)
         self._spans.extend(regions)
+        self._withs.extend(entered)
         self._visit_all(node.body)
+        del self._withs[len(self._withs) - len(entered) :]
         for region in regions:
             self._spans.remove(region)
 
@@ -238,6 +245,7 @@ class _Walker:
             tuple(self._loops),
             self._statement,
             target,
+            tuple(self._withs),
         )
         self._fn.sites.append(site)
         if qualname == OTEL_ATTACH:
@@ -255,6 +263,12 @@ class _Walker:
     def _yield(self, node: ast.AST) -> None:
         assert isinstance(node, (ast.Yield, ast.YieldFrom))
         self._fn.yields.append((node, tuple(self._spans)))
+        self._visit_children(node)
+
+    def _return(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.Return)
+        if node.value is not None:
+            self._fn.returns.append(node.value)
         self._visit_children(node)
 
     def _await(self, node: ast.AST) -> None:

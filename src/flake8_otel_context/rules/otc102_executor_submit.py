@@ -10,10 +10,11 @@ from flake8_otel_context.rules.rule import Rule
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
-    for boundary in lost_context(analysis, "executor"):
+    for boundary, why in lost_context(analysis, "executor"):
         yield RULE.finding(
             boundary.site.call,
             {"worker": boundary.worker},
+            because=why,
             method=boundary.label,
             worker=describe(boundary.worker),
         )

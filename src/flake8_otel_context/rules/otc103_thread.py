@@ -10,9 +10,9 @@ from flake8_otel_context.rules.rule import Rule
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
-    for boundary in lost_context(analysis, "thread"):
+    for boundary, why in lost_context(analysis, "thread"):
         yield RULE.finding(
-            boundary.site.call, {"worker": boundary.worker}, worker=describe(boundary.worker)
+            boundary.site.call, {"worker": boundary.worker}, because=why, worker=describe(boundary.worker)
         )
 
 

@@ -32,8 +32,11 @@ class Rule:
         self,
         node: ast.AST,
         anchors: dict[str, ast.expr | ast.stmt] | None = None,
+        because: str = "",
         **details: str,
     ) -> Finding:
+        """``because``: the evidence the project model found (where the span is opened, what the
+        worker does that is traced), added after the advice."""
         assert isinstance(node, (ast.expr, ast.stmt))
-        message = f"{self.code} {self.message.format(**details)}"
+        message = f"{self.code} {self.message.format(**details)}{because}"
         return Finding.at(node, self.code, message, anchors)

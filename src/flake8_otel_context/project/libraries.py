@@ -1,0 +1,93 @@
+"""What the project model knows about code outside the project: data, with where it comes from.
+
+A lost context matters only when the worker makes spans, and a boundary only loses a span when one
+is current at the call. Both often depend on third-party code the model cannot read: which libraries
+are instrumented, which decorators open spans, which framework entry points run inside a server span.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# Top-level modules (or dotted prefixes) with an OpenTelemetry instrumentation, so a call into them
+# from a worker makes spans once the service is instrumented. Sources: the opentelemetry-python-contrib
+# `instrumentation/` directory (HTTP, databases, caches, queues, cloud SDKs, RPC), openinference's and
+# OpenLLMetry's (traceloop) instrumentations of LLM clients, vector stores and agent frameworks, and
+# the libraries that open OpenTelemetry spans themselves (elasticsearch, google-cloud clients).
+INSTRUMENTED_LIBRARIES = frozenset(
+    {
+        # HTTP and RPC clients (contrib)
+        "requests", "httpx", "urllib3", "urllib.request", "aiohttp", "grpc", "tornado.httpclient",
+        # databases, caches and queues (contrib)
+        "psycopg", "psycopg2", "asyncpg", "aiopg", "pymysql", "MySQLdb", "mysql.connector",
+        "sqlite3", "sqlalchemy", "pymongo", "motor", "redis", "pymemcache", "cassandra",
+        "elasticsearch", "opensearchpy", "kafka", "confluent_kafka", "aiokafka", "pika", "aio_pika",
+        "celery", "tortoise", "pymssql", "boto", "boto3", "botocore", "aiobotocore",
+        # cloud and search SDKs that open spans themselves
+        "google.cloud", "azure",
+        # LLM clients and AI frameworks (openinference, OpenLLMetry)
+        "openai", "anthropic", "cohere", "mistralai", "groq", "ollama", "together", "replicate",
+        "google.generativeai", "google.genai", "vertexai", "litellm", "langchain", "langchain_core",
+        "langchain_community", "langgraph", "llama_index", "haystack", "dspy", "crewai", "smolagents",
+        "agno", "autogen", "autogen_agentchat", "mcp", "instructor", "transformers", "bedrock",
+        "chromadb", "pinecone", "qdrant_client", "weaviate", "pymilvus", "lancedb", "marqo",
+    }
+)  # fmt: skip
+
+# Decorators that run the decorated function inside a span: OpenTelemetry's own, and the span helpers
+# of widely used tracing libraries (logfire, langfuse, mlflow, traceloop, openinference, ddtrace,
+# sentry). Matched on the qualified name the decorator resolves to.
+SPAN_DECORATORS = frozenset(
+    {
+        "logfire.instrument", "langfuse.observe", "langfuse.decorators.observe",
+        "langfuse.decorators.langfuse_decorator.observe", "mlflow.trace", "mlflow.tracing.trace",
+        "traceloop.sdk.decorators.workflow", "traceloop.sdk.decorators.task",
+        "traceloop.sdk.decorators.agent", "traceloop.sdk.decorators.tool",
+        "traceloop.sdk.decorators.aworkflow", "traceloop.sdk.decorators.atask",
+        "ddtrace.tracer.wrap", "sentry_sdk.trace", "weave.op", "opik.track", "agentops.record_action",
+    }
+)  # fmt: skip
+# Tracer methods that, used as a decorator or ``with`` on a tracer, open a span (OpenTelemetry and
+# openinference's OITracer helpers).
+SPAN_METHODS = frozenset({"start_as_current_span", "_start_as_current_span"})
+
+# Decorators whose function a framework instrumentation runs inside a server or consumer span: web
+# routes (FastAPI, Starlette, Flask, Quart, Sanic, aiohttp's RouteTableDef, Litestar), task queues
+# (Celery, Dramatiq, RQ, Huey, Taskiq) and message consumers (FastStream). Matched on the decorator's
+# last name; a route decorator must be called with its path.
+ROUTE_DECORATORS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket"}
+)
+TASK_DECORATORS = frozenset({"task", "shared_task", "actor", "job", "periodic_task", "subscriber"})
+# Base classes whose methods a server instrumentation runs inside a request span: gRPC servicers
+# (matched on the name's end), Django class-based views, Tornado handlers.
+HANDLER_BASE_SUFFIXES = ("Servicer", "View", "APIView", "ViewSet", "RequestHandler", "Consumer")
+
+# Method names that, called on an object of unknown type, never make a span: containers, strings,
+# files, synchronisation, logging, queues and futures. Anything else unknown is assumed to be able to.
+UNTRACED_METHODS = frozenset(
+    {
+        "append", "extend", "insert", "pop", "popleft", "appendleft", "remove", "clear", "update",
+        "add", "discard", "setdefault", "keys", "values", "items", "copy", "sort", "reverse", "index",
+        "count", "format", "join", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "lower",
+        "upper", "startswith", "endswith", "encode", "decode", "splitlines", "partition",
+        "read", "readline", "readlines", "write", "writelines", "flush", "seek", "tell", "close",
+        "acquire", "release", "wait", "notify", "notify_all", "is_set", "set", "locked",
+        "put", "put_nowait", "get_nowait", "task_done", "qsize", "empty", "full",
+        "debug", "info", "warning", "warn", "error", "exception", "critical", "log",
+        "result", "done", "cancel", "cancelled", "add_done_callback", "set_result", "set_exception",
+        "is_alive", "start", "sleep", "time", "monotonic", "perf_counter", "poll", "communicate",
+        "dumps", "loads", "dump", "load", "match", "search", "fullmatch", "sub", "findall",
+        "group", "groups", "hexdigest", "digest", "isoformat", "total_seconds", "tolist",
+        "model_dump", "dict", "json", "to_dict", "shutdown", "stop", "terminate", "kill",
+    }
+)  # fmt: skip
+
+
+def is_stdlib(qualified: str) -> bool:
+    return qualified.partition(".")[0] in sys.stdlib_module_names
+
+
+def instrumented(qualified: str) -> bool:
+    """``qualified`` names something in a library whose calls make spans once instrumented."""
+    return any(qualified == name or qualified.startswith(name + ".") for name in INSTRUMENTED_LIBRARIES)

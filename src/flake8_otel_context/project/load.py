@@ -1,0 +1,121 @@
+"""Find the project the checked paths belong to, and summarise every module in it (cache first).
+
+The project is the paths being checked plus the package(s) they belong to: from each path, the
+nearest directory upwards holding ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git`` (as
+flake8, black and ruff find theirs), else the path's own directory. So linting one file (an editor,
+pre-commit on staged files) still sees the rest of its project.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from flake8_otel_context.project.cache import DEFAULT_DIRECTORY, SummaryCache, content_key
+from flake8_otel_context.project.model import ProjectModel
+from flake8_otel_context.project.summarise import summarise
+from flake8_otel_context.project.summary import ModuleSummary
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+SKIPPED_DIRECTORIES = frozenset(
+    {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env", DEFAULT_DIRECTORY}
+)
+MAX_FILES = 20_000  # a project bigger than this is read up to here: the model sees less, never fails
+MAX_FILE_BYTES = 4_000_000  # a bigger module is generated code: it gets no summary
+
+
+def project_root(path: Path) -> Path:
+    start = path if path.is_dir() else path.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in ROOT_MARKERS):
+            return directory
+    return start
+
+
+def module_name(path: Path) -> tuple[str, bool]:
+    """The dotted name Python imports ``path`` as, from the packages (``__init__.py``) around it."""
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return ".".join(parts) or path.parent.name, is_package
+
+
+def project_files(roots: Iterable[Path]) -> Iterator[Path]:
+    count = 0
+    seen: set[str] = set()
+    for root in roots:
+        for directory, subdirectories, files in os.walk(root):
+            subdirectories[:] = sorted(
+                d for d in subdirectories if not d.startswith(".") and d not in SKIPPED_DIRECTORIES
+            )
+            for name in sorted(files):
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(directory, name)
+                real = os.path.realpath(path)
+                if real in seen:
+                    continue
+                seen.add(real)
+                count += 1
+                if count > MAX_FILES:
+                    return
+                yield Path(real)
+
+
+def load_project(paths: Iterable[str], cache_directory: Path | None | bool = True) -> ProjectModel:
+    """The model of the project(s) ``paths`` belong to. ``cache_directory``: True for the default
+    place at each project root, a directory, or False/None for no cache."""
+    roots = sorted({project_root(Path(p).resolve()) for p in paths if p != "-"} or {Path.cwd()})
+    caches = {root: _cache_for(root, cache_directory) for root in roots}
+    summaries = []
+    for root in roots:
+        for path in project_files([root]):
+            summaries.append(_summary(path, caches[root]))
+    return ProjectModel(summaries)
+
+
+def cache_setting(text: str) -> Path | bool:
+    """The ``otc-cache-dir`` option: empty for the default place, ``none`` for no cache, or a path."""
+    text = text.strip()
+    if not text:
+        return True
+    if text.lower() == "none":
+        return False
+    return Path(text).expanduser()
+
+
+def _cache_for(root: Path, cache_directory: Path | None | bool) -> SummaryCache | None:
+    if cache_directory is True:
+        return SummaryCache(root / DEFAULT_DIRECTORY)
+    if isinstance(cache_directory, Path):
+        return SummaryCache(cache_directory)
+    return None
+
+
+def _summary(path: Path, cache: SummaryCache | None) -> ModuleSummary:
+    name, is_package = module_name(path)
+    key = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return ModuleSummary(name, key, error="too large to summarise")
+        data = path.read_bytes()
+    except OSError as error:
+        return ModuleSummary(name, key, error=f"cannot be read: {error.strerror or error}")
+    digest = content_key(name, is_package, data)
+    if cache is not None:
+        cached = cache.get(key, digest)
+        if cached is not None:
+            return cached
+    try:
+        source = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        summary = ModuleSummary(name, key, error="is not UTF-8")
+    else:
+        summary = summarise(source, name, key, is_package)
+    if cache is not None:
+        cache.put(key, digest, summary)
+    return summary

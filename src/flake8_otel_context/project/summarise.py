@@ -1,0 +1,378 @@
+"""Build one module's summary from the facts of its single walk (no second pass over the tree)."""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
+from flake8_otel_context.analysis.names import dotted_name, last_name
+from flake8_otel_context.analysis.values import Values
+from flake8_otel_context.analysis.vocabulary import (
+    COPY_CONTEXT,
+    EXECUTOR_METHODS,
+    MP_POOL_METHODS,
+    OTEL_ATTACH,
+    OTEL_GET_CURRENT,
+    PROCESS_CLASSES,
+    THREAD_CLASSES,
+)
+from flake8_otel_context.analysis.walker import collect_facts
+from flake8_otel_context.project.libraries import (
+    HANDLER_BASE_SUFFIXES,
+    ROUTE_DECORATORS,
+    SPAN_DECORATORS,
+    SPAN_METHODS,
+    TASK_DECORATORS,
+)
+from flake8_otel_context.project.summary import (
+    Call,
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+    Value,
+)
+
+_BOUNDARY_NAMES = EXECUTOR_METHODS | MP_POOL_METHODS | {"run_in_executor"}
+_BOUNDARY_CLASSES = {name.rpartition(".")[2] for name in THREAD_CLASSES | PROCESS_CLASSES}
+_CAPTURES = {COPY_CONTEXT, OTEL_GET_CURRENT}
+# Tracer methods that start a span: a function calling one makes spans.
+_SPAN_STARTS = frozenset({"start_as_current_span", "start_span", "_start_as_current_span"})
+_TASK_RECEIVERS = {"app", "celery", "celery_app", "broker", "huey", "dramatiq", "queue", "worker"}
+_TASK_ROOTS = {"celery", "dramatiq", "rq", "huey", "taskiq", "faststream", "arq"}
+_ROUTE_RECEIVERS = {"app", "router", "api", "bp", "blueprint", "routes", "api_router", "server"}
+
+
+def summarise(source: str, module: str, path: str, is_package: bool) -> ModuleSummary:
+    """The summary of one module; a module that cannot be read gets an empty one with the reason."""
+    try:
+        tree = ast.parse(source)
+        facts = collect_facts(tree)
+        return ModuleReader(facts, module, is_package).summary(path)
+    except (SyntaxError, ValueError) as error:
+        return ModuleSummary(module, path, is_package, error=f"does not parse: {error}")
+    except (RecursionError, MemoryError):
+        return ModuleSummary(module, path, is_package, error="too deeply nested to summarise")
+
+
+def absolute(name: str, module: str, is_package: bool) -> str:
+    """``..pools.IO_POOL`` imported in ``pkg.sub.mod`` is ``pkg.pools.IO_POOL``."""
+    level = len(name) - len(name.lstrip("."))
+    if not level:
+        return name
+    parts = module.split(".") if is_package else module.split(".")[:-1]
+    base = parts[: len(parts) - (level - 1)] if level > 1 else parts
+    rest = name[level:]
+    return ".".join([*base, rest] if rest else base)
+
+
+class ModuleReader:
+    def __init__(self, facts: ModuleFacts, module: str, is_package: bool) -> None:
+        self._facts = facts
+        self._module = module
+        self._is_package = is_package
+        self._values = Values(facts)
+        self._imports = {
+            local: absolute(target, module, is_package) for local, target in facts.imports.aliases().items()
+        }
+        self.names: dict[int, str] = {}  # id(FunctionFacts) -> qualified-in-module name
+        for fn in facts.functions:
+            name = self._name(fn)
+            if name:
+                self.names[id(fn)] = name
+
+    def summary(self, path: str) -> ModuleSummary:
+        facts = self._facts
+        summary = ModuleSummary(self._module, path, self._is_package, imports=self._imports)
+        for name, bindings in facts.module.bindings.items():
+            summary.globals[name] = [self._value(b.value, facts.module) for b in bindings if not b.is_annotation]
+        for name, cls in facts.classes.items():
+            summary.classes[name] = ClassSummary(
+                name,
+                cls.node.lineno,
+                bases=[self._absolute(base) for base in cls.bases if base],
+                attributes={
+                    attr: [self._value(b.value, self._method_scope(cls.methods), b.is_annotation) for b in bindings]
+                    for attr, bindings in cls.attributes.items()
+                },
+                methods=list(cls.methods),
+            )
+        for fn in facts.functions:
+            name = self.names.get(id(fn))
+            if name is None:
+                continue
+            summary.functions[name] = self._function(fn, name)
+            if any(_may_cross(site) for site in fn.sites):
+                summary.boundary_functions.append(name)
+        if any(_may_cross(site) for site in facts.module.sites):
+            summary.boundary_functions.append("<module>")
+        return summary
+
+    # -- names and references ----------------------------------------------------------------------
+
+    def _name(self, fn: FunctionFacts) -> str | None:
+        if not isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        parent = fn.parent
+        if fn.cls is not None and (parent is None or parent.cls is not fn.cls or parent.node is None):
+            return f"{fn.cls.node.name}.{fn.node.name}"
+        if parent is None or parent.node is None:
+            return fn.node.name
+        outer = self.names.get(id(parent)) or self._name(parent)
+        return f"{outer}.{fn.node.name}" if outer else None
+
+    def _absolute(self, dotted: str) -> str:
+        """A dotted name as the file spells it, made absolute through the imports or this module."""
+        head, _, rest = dotted.partition(".")
+        if head in self._imports:
+            base = self._imports[head]
+            return f"{base}.{rest}" if rest else base
+        if dotted.startswith("."):
+            return dotted
+        if head in self._facts.classes or head in self._facts.module.local_defs or head in self._facts.module.bindings:
+            return f"{self._module}.{dotted}"
+        return dotted
+
+    def _method_scope(self, methods: dict[str, FunctionFacts]) -> FunctionFacts:
+        return methods.get("__init__") or next(iter(methods.values()), self._facts.module)
+
+    def _value(self, expr: ast.expr, fn: FunctionFacts, is_annotation: bool = False) -> Value:
+        if is_annotation:
+            return Value(ref=self._annotation(expr))
+        kind = self._values.kind(expr, fn)
+        if kind is not None:
+            return Value(kind=kind.value)
+        return Value(ref=self.ref(expr, fn))
+
+    def _annotation(self, annotation: ast.expr) -> str | None:
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.Subscript):  # Optional[X]
+            return self._annotation(annotation.slice)
+        if isinstance(annotation, ast.BinOp):  # X | None
+            return self._annotation(annotation.left) or self._annotation(annotation.right)
+        dotted = dotted_name(annotation)
+        return f"{self._absolute(dotted)}()" if dotted and dotted != "None" else None
+
+    def ref(self, expr: ast.expr, fn: FunctionFacts, depth: int = 0) -> str | None:
+        """A reference for what ``expr`` evaluates to, when it depends on names the module can name."""
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Await):
+            return None
+        if isinstance(expr, ast.Call):
+            callee = self.callee(expr.func, fn)
+            if callee.startswith("f:"):
+                return f"{callee[2:]}()"
+            if callee.startswith("m:"):
+                receiver, _, method = callee[2:].partition("|")
+                return f"{receiver}#{method}()"
+            return None
+        if isinstance(expr, ast.Name):
+            bound = self._values.bindings(expr, fn)
+            if bound:
+                last = bound[-1]
+                if last.is_annotation:
+                    return self._annotation(last.value)
+                if last.value is expr:
+                    return None
+                scope = self._owner(expr.id, fn)
+                if scope is self._facts.module and scope is not fn:
+                    return f"{self._module}.{expr.id}"
+                return self.ref(last.value, fn, depth + 1)
+            if expr.id in self._imports or expr.id in self._facts.classes or expr.id in self._facts.module.local_defs:
+                return self._absolute(expr.id)
+            return None
+        if isinstance(expr, ast.Attribute):
+            if isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls") and fn.cls is not None:
+                return f"{self._module}.{fn.cls.node.name}()#{expr.attr}"
+            qualified = self._facts.imports.qualname(expr)
+            if qualified is not None:
+                return self._absolute(dotted_name(expr) or qualified)
+            receiver = self.ref(expr.value, fn, depth + 1)
+            return f"{receiver}#{expr.attr}" if receiver and receiver.endswith(("()", ")")) else None
+        return None
+
+    def _owner(self, name: str, fn: FunctionFacts) -> FunctionFacts | None:
+        scope: FunctionFacts | None = fn
+        while scope is not None:
+            if name in scope.bindings:
+                return scope
+            scope = scope.parent
+        return None
+
+    def callee(self, func: ast.expr, fn: FunctionFacts) -> str:
+        if isinstance(func, ast.Name):
+            local = self._values.function(func, fn)
+            if local is not None and id(local) in self.names:
+                return f"f:{self._module}.{self.names[id(local)]}"
+            if func.id in self._imports or func.id in self._facts.classes:
+                return f"f:{self._absolute(func.id)}"
+            if _is_parameter(func.id, fn):
+                return f"p:{func.id}"
+            bound = self._values.bindings(func, fn)
+            if bound:
+                ref = self.ref(func, fn)
+                return f"f:{ref}" if ref and not ref.endswith(")") else f"p:{func.id}"
+            return f"b:{func.id}"
+        if isinstance(func, ast.Attribute):
+            receiver = func.value
+            if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") and fn.cls is not None:
+                return f"m:{self._module}.{fn.cls.node.name}()|{func.attr}"
+            qualified = self._facts.imports.qualname(func)
+            if qualified is not None:
+                return f"f:{self._absolute(dotted_name(func) or qualified)}"
+            ref = self.ref(receiver, fn)
+            if ref is not None:
+                return f"m:{ref if ref.endswith(')') or '#' in ref else ref}|{func.attr}"
+            return f"u:{func.attr}"
+        return "u:?"
+
+    # -- functions ---------------------------------------------------------------------------------
+
+    def _function(self, fn: FunctionFacts, name: str) -> FunctionSummary:
+        node = fn.node
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        arguments = node.args
+        params = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
+        summary = FunctionSummary(name, node.lineno, params=params)
+        for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
+            if arg.annotation is not None:
+                ref = self._annotation(arg.annotation)
+                if ref:
+                    summary.annotations[arg.arg] = ref
+        summary.decorators = [self._absolute(d) for d in fn.decorators if d]
+        span_decorator = next(
+            (
+                d
+                for d, qualified in zip(node.decorator_list, summary.decorators)
+                if qualified in SPAN_DECORATORS or qualified.rpartition(".")[2] in SPAN_METHODS
+            ),
+            None,
+        )
+        if span_decorator is not None:
+            summary.opens_span, summary.span_line = True, node.lineno
+            summary.span_name = _span_name(span_decorator) or node.name
+        for site in fn.sites:
+            if not summary.opens_span and (site.spans or site.method in _SPAN_STARTS):
+                summary.opens_span = True
+                if site.spans:
+                    summary.span_line = site.spans[0].line
+                    summary.span_name = _region_name(site.spans[0].node) or node.name
+                else:
+                    summary.span_line = site.call.lineno
+                    summary.span_name = _span_name(site.call) or node.name
+            summary.calls.append(Call(self.callee(site.call.func, fn), site.call.lineno, self._under(site)))
+            if site.qualname in _CAPTURES:
+                summary.captures = True
+            if site.qualname == OTEL_ATTACH or _enters_a_context(site):
+                summary.enters = True
+        summary.returns = [self._value(value, fn) for value in fn.returns]
+        summary.loops_forever = _loops_forever(node.body)
+        summary.yields_in_span = any(spans for _, spans in fn.yields)
+        summary.entry = self._entry(fn, node)
+        return summary
+
+    def _under(self, site: Site) -> str | None:
+        if site.spans:
+            return f"line {site.spans[-1].line}"
+        for entered in reversed(site.withs):
+            callee = self.callee(entered.func, site.function)
+            if callee.startswith(("f:", "m:")):
+                return f"with:{callee}"
+        return None
+
+    def _entry(self, fn: FunctionFacts, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            target = call.func if call is not None else decorator
+            last = last_name(target) or ""
+            receiver = target.value if isinstance(target, ast.Attribute) else None
+            receiver_name = (last_name(receiver) or "").lower() if receiver is not None else ""
+            if call is not None and last in ROUTE_DECORATORS and call.args and (
+                receiver_name in _ROUTE_RECEIVERS or receiver_name.endswith(("app", "router", "bp"))
+            ):
+                return f"a web route ({dotted_name(target)})"
+            qualified = self._absolute(dotted_name(target) or "")
+            if last in TASK_DECORATORS and (
+                qualified.partition(".")[0] in _TASK_ROOTS or receiver_name in _TASK_RECEIVERS
+            ):
+                return f"a task or consumer ({dotted_name(target)})"
+        cls = fn.cls
+        if cls is not None and not node.name.startswith("_"):
+            for base in cls.bases:
+                if base.rpartition(".")[2].endswith(HANDLER_BASE_SUFFIXES):
+                    return f"a request handler ({cls.node.name}, a {base.rpartition('.')[2]})"
+        return ""
+
+
+def _is_parameter(name: str, fn: FunctionFacts) -> bool:
+    scope: FunctionFacts | None = fn
+    while scope is not None:
+        node = scope.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+            names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+            if name in names:
+                return True
+        scope = scope.parent
+    return False
+
+
+def _may_cross(site: Site) -> bool:
+    if site.method is not None:
+        return site.method in _BOUNDARY_NAMES or site.method in _BOUNDARY_CLASSES
+    return last_name(site.call.func) in _BOUNDARY_CLASSES
+
+
+def _enters_a_context(site: Site) -> bool:
+    """``ctx.run(...)``, or ``var.set(value)`` for every variable of a captured context."""
+    receiver = site.receiver
+    if site.method == "run" and isinstance(receiver, ast.Name):
+        name = receiver.id.lower()
+        if "ctx" in name or "context" in name:
+            return True
+    if site.method == "set" and isinstance(receiver, ast.Name):
+        for loop in site.loops:
+            if (
+                isinstance(loop, ast.For)
+                and isinstance(loop.iter, ast.Call)
+                and last_name(loop.iter.func) == "items"
+                and isinstance(loop.target, ast.Tuple)
+                and loop.target.elts
+                and isinstance(loop.target.elts[0], ast.Name)
+                and loop.target.elts[0].id == receiver.id
+            ):
+                return True
+    return False
+
+
+def _loops_forever(body: list[ast.stmt]) -> bool:
+    """The body is, at its top (possibly inside ``try``/``with``), a ``while`` loop: a worker that
+    serves many items for the life of its thread."""
+    for statement in body:
+        if isinstance(statement, ast.While):
+            return True
+        if isinstance(statement, (ast.Try, ast.With)) and _loops_forever(statement.body):
+            return True
+    return False
+
+
+def _span_name(decorator: ast.expr) -> str | None:
+    if isinstance(decorator, ast.Call) and decorator.args:
+        first = decorator.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    return None
+
+
+def _region_name(node: ast.AST) -> str | None:
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            name = _span_name(item.context_expr)
+            if name:
+                return name
+    return None

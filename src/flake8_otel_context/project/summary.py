@@ -1,0 +1,117 @@
+"""What the project model keeps of one module: small, plain data, cached on disk between runs.
+
+A summary holds only what other modules need to ask about this one: what its names stand for (an
+executor, a class, a function), which of its functions open spans or run inside one, what they call,
+and what their workers do. Values that depend on another module are kept as references, resolved by
+the model once every module is summarised.
+
+References are strings, so a summary is JSON as it is:
+- ``"pkg.mod.name"``: whatever that qualified name is (a module global, a class, a function);
+- ``"pkg.mod.Class()"``: an instance of that class, or what calling that function returns;
+- ``"pkg.mod.Class()#attr"``: the attribute ``attr`` of such an instance.
+Calls are tagged: ``"f:QUALIFIED"`` (a function or class by name), ``"m:REF|method"`` (a method of a
+known instance), ``"p:name"`` (a parameter: a callback), ``"u:method"`` (a method of an unknown object),
+``"b:name"`` (a name not bound in the project: a builtin).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Value:
+    """What a name or attribute holds: a kind known here (``"thread pool"``...), or a reference."""
+
+    kind: str | None = None
+    ref: str | None = None
+
+
+@dataclass
+class Call:
+    callee: str  # tagged, see the module docstring
+    line: int
+    # Where a span is current around this call in its own function: ``"line N"`` of a span block,
+    # an attach or a decorator; or the callee reference of an enclosing ``with`` whose helper the
+    # model may find to open one (``"with:REF"``). None when nothing encloses it.
+    under: str | None = None
+
+
+@dataclass
+class FunctionSummary:
+    name: str  # qualified within the module: ``f``, ``Class.method``, ``outer.inner``
+    line: int
+    params: list[str] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)  # parameter -> instance reference
+    decorators: list[str] = field(default_factory=list)
+    opens_span: bool = False  # a span block, a span decorator or an attach in its own body
+    span_line: int = 0  # the first of them
+    span_name: str = ""  # its literal name, for messages
+    calls: list[Call] = field(default_factory=list)
+    returns: list[Value] = field(default_factory=list)
+    # It captures the current context (``copy_context``, ``get_current``): called at the call site, as
+    # a wrapper (``with_current_context(fn)``) or an executor's ``submit``, it carries the caller's.
+    captures: bool = False
+    # It enters a context (``attach``, ``ctx.run``, ``var.set`` for every variable of a copy).
+    enters: bool = False
+    loops_forever: bool = False  # its body is a ``while`` loop: a long-lived worker
+    yields_in_span: bool = False  # a generator that yields inside a span: a tracing helper
+    entry: str = ""  # why instrumentation runs it inside a span ("FastAPI route"...), or ""
+
+
+@dataclass
+class ClassSummary:
+    name: str
+    line: int
+    bases: list[str] = field(default_factory=list)  # qualified names
+    attributes: dict[str, list[Value]] = field(default_factory=dict)
+    methods: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModuleSummary:
+    name: str  # dotted module name
+    path: str
+    is_package: bool = False
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> absolute qualified name
+    globals: dict[str, list[Value]] = field(default_factory=dict)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    # Functions holding a call that may cross a thread or process boundary: the modules worth a
+    # full analysis even when they never mention OpenTelemetry.
+    boundary_functions: list[str] = field(default_factory=list)
+    error: str = ""  # why it could not be summarised (it then contributes nothing)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleSummary:
+        def values(items: list[dict[str, Any]]) -> list[Value]:
+            return [Value(**item) for item in items]
+
+        functions = {
+            name: FunctionSummary(
+                **{
+                    **fn,
+                    "calls": [Call(**c) for c in fn["calls"]],
+                    "returns": values(fn["returns"]),
+                }
+            )
+            for name, fn in data["functions"].items()
+        }
+        classes = {
+            name: ClassSummary(
+                **{**c, "attributes": {a: values(v) for a, v in c["attributes"].items()}}
+            )
+            for name, c in data["classes"].items()
+        }
+        return cls(
+            **{
+                **data,
+                "globals": {name: values(v) for name, v in data["globals"].items()},
+                "classes": classes,
+                "functions": functions,
+            }
+        )

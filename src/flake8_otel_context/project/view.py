@@ -1,0 +1,91 @@
+"""One module as the project sees it: the questions the per-file analysis asks of the project model.
+
+The analysis of a file works on that file's own facts; where an answer depends on another module
+(an imported executor, a caller's span, a worker's callees) it asks here. Without a project (a single
+source string, the ``lexical`` scope) it is never asked, and the file is judged on what it shows.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+
+from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts
+from flake8_otel_context.analysis.values import Kind
+from flake8_otel_context.project.model import Origin, ProjectModel
+from flake8_otel_context.project.summarise import ModuleReader
+from flake8_otel_context.project.summary import ModuleSummary
+
+# Functions that run once, at start-up or shutdown: a daemon thread started there serves the process.
+_START_UP = ("__init__", "__post_init__", "start", "setup", "main", "run", "serve", "__enter__", "open")
+
+
+class ProjectView:
+    def __init__(self, model: ProjectModel, summary: ModuleSummary, facts: ModuleFacts) -> None:
+        self.model = model
+        self.module = summary.name
+        self.path = summary.path
+        self._reader = ModuleReader(facts, summary.name, summary.is_package)
+
+    @classmethod
+    def of(cls, model: ProjectModel, path: str, facts: ModuleFacts) -> ProjectView | None:
+        """The view of the module at ``path``; None when the project did not read it (then the file
+        is judged alone)."""
+        summary = model.by_path.get(os.path.realpath(path))
+        return cls(model, summary, facts) if summary is not None and not summary.error else None
+
+    def qualified(self, fn: FunctionFacts) -> str | None:
+        return self._reader.names.get(id(fn))
+
+    def kind(self, expr: ast.expr, fn: FunctionFacts) -> Kind | None:
+        """What ``expr`` is when that depends on another module (``from .pools import IO_POOL``,
+        ``agent.executor`` with ``agent: Agent``, ``make_pool()``)."""
+        return self.model.kind(self._reader.ref(expr, fn))
+
+    def executor_carries_context(self, receiver: ast.expr, fn: FunctionFacts) -> bool:
+        return self.model.executor_carries_context(self._reader.ref(receiver, fn))
+
+    def wrapper_captures_context(self, call: ast.Call, fn: FunctionFacts) -> bool:
+        """``with_current_context(work)`` where the project's helper captures the caller's context."""
+        target = self.model.resolve_call(self._reader.callee(call.func, fn))
+        return hasattr(target, "function") and bool(target.function.captures)  # type: ignore[union-attr]
+
+    def live(self, fn: FunctionFacts) -> Origin | None:
+        """Where a span current while ``fn`` runs is opened, when the project shows one."""
+        name = self.qualified(fn)
+        return self.model.live(self.module, name) if name else None
+
+    def span_helper(self, site_withs: tuple[ast.Call, ...], fn: FunctionFacts) -> Origin | None:
+        for entered in reversed(site_withs):
+            origin = self.model.span_helper(self._reader.callee(entered.func, fn))
+            if origin is not None:
+                return origin
+        return None
+
+    def worker_traced(self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None) -> str | None:
+        """Why the worker may make spans, or None when the project shows it cannot."""
+        if local is not None:
+            name = self.qualified(local)
+            ref = self.model.function(self.module, name) if name else None
+            if ref is not None:
+                why = self.model.traced(ref)
+                return f"{ref.function.name}() {why}" if why else None
+            for site in local.sites:  # a lambda: what its body calls
+                why = self.model.call_traced(self._reader.callee(site.call.func, local))
+                if why:
+                    return f"the worker {why}"
+            return None
+        why = self.model.call_traced(self._reader.callee(worker, fn))
+        return f"the worker {why.removeprefix('calls ')}" if why else None
+
+    def long_lived(self, local: FunctionFacts | None, call: ast.Call, fn: FunctionFacts) -> bool:
+        """A worker that serves for the life of its thread (a ``while`` loop), or a daemon thread
+        started at construction or start-up: it serves many requests, none of them its parent."""
+        if local is not None:
+            name = self.qualified(local)
+            ref = self.model.function(self.module, name) if name else None
+            if ref is not None and ref.function.loops_forever:
+                return True
+        daemon = any(k.arg == "daemon" and isinstance(k.value, ast.Constant) and k.value.value for k in call.keywords)
+        where = fn.name if fn.node is not None else "<module>"
+        return daemon and (where == "<module>" or where.lstrip("_").startswith(_START_UP))
