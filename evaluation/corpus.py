@@ -115,10 +115,10 @@ def linted_files(root: Path) -> Iterator[tuple[Path, str, str]]:
             yield path, path.relative_to(root).as_posix(), source
 
 
-def require_corpus(corpus: Path) -> None:
-    missing = [p.pin for p in packages() if not p.root(corpus).is_dir()]
+def require_corpus(corpus: Path, pins: Path = PACKAGES) -> None:
+    missing = [p.pin for p in packages(pins) if not p.root(corpus).is_dir()]
     if missing:
         sys.exit(
             f"{corpus}: {len(missing)} package(s) not unpacked ({', '.join(missing[:3])}...); "
-            f"run `python -m evaluation.fetch --into {corpus}` first"
+            f"run `python -m evaluation.fetch{' --apps' if pins != PACKAGES else ''} --into {corpus}` first"
         )

@@ -1,6 +1,10 @@
-"""Score the linter against the labelled sites of the real-world corpus.
+"""Score the linter against the labelled sites of a real-world corpus.
 
-    python -m evaluation.score [--corpus DIR]
+    python -m evaluation.score [--corpus DIR] [--apps] [--span-scope SCOPE]
+
+``--apps`` scores the application-style corpus (``apps/``): every module of each package is read
+with the project model of that package, and only the boundary rules (OTC101-104) are scored, since
+its population is every boundary call.
 
 Runs the analysis (default settings and rules, as a plain ``flake8`` run would) over every module of
 the pinned packages, matches each report to the label of its line, and prints precision and recall
@@ -17,9 +21,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evaluation.corpus import Label, default_corpus, linted_files, packages, read_labels, require_corpus
-from flake8_otel_context.checker import analyze_source
+import ast
+
+from evaluation.app_sites import app_modules
+from evaluation.corpus import (
+    APP_LABELS,
+    APP_PACKAGES,
+    Label,
+    default_corpus,
+    linted_files,
+    packages,
+    read_labels,
+    require_corpus,
+)
+from flake8_otel_context.analysis.settings import Settings, SpanScope
+from flake8_otel_context.checker import analyze, analyze_source
+from flake8_otel_context.project.load import load_project
 from flake8_otel_context.rules import DEFAULT_ON
+
+BOUNDARY_CODES = ("OTC101", "OTC102", "OTC103", "OTC104")
 
 PRECISION_GOAL = 0.9
 RECALL_GOAL = 0.8
@@ -27,15 +47,38 @@ RECALL_GOAL = 0.8
 Site = tuple[str, str, int]  # package, path, line
 
 
-def reports(corpus: Path) -> dict[Site, frozenset[str]]:
-    """The codes the linter reports on each line of the corpus."""
+def reports(corpus: Path, settings: Settings = Settings()) -> dict[Site, frozenset[str]]:
+    """The codes the linter reports on each line of the OpenTelemetry-heavy corpus. Each package is
+    read as a project (its model built over the unpacked package), as flake8 would read it."""
     found: dict[Site, set[str]] = {}
     for package in packages():
-        for _, relative, source in linted_files(package.root(corpus)):
-            for finding in analyze_source(source, codes=DEFAULT_ON):
+        root = package.root(corpus)
+        project = load_project([str(root)], cache_directory=False)
+        for path, relative, source in linted_files(root):
+            for finding in _analyse(source, settings, DEFAULT_ON, project, path):
                 site = (package.name, relative, finding.line)
                 found.setdefault(site, set()).add(finding.code)
     return {site: frozenset(codes) for site, codes in found.items()}
+
+
+def app_reports(corpus: Path, settings: Settings = Settings()) -> dict[Site, frozenset[str]]:
+    """The boundary codes the linter reports on each line of the application-style corpus."""
+    found: dict[Site, set[str]] = {}
+    for package in packages(APP_PACKAGES):
+        root = package.root(corpus)
+        project = load_project([str(root)], cache_directory=False)
+        for path, relative, source in app_modules(root):
+            for finding in _analyse(source, settings, BOUNDARY_CODES, project, path):
+                found.setdefault((package.pin, relative, finding.line), set()).add(finding.code)
+    return {site: frozenset(codes) for site, codes in found.items()}
+
+
+def _analyse(source: str, settings: Settings, codes: tuple[str, ...], project: object, path: Path) -> list:  # type: ignore[type-arg]
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    return analyze(tree, source, settings, codes, project, str(path))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -71,10 +114,20 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--corpus", type=Path, default=default_corpus())
+    parser.add_argument("--apps", action="store_true", help="the application-style corpus")
+    parser.add_argument(
+        "--span-scope", type=SpanScope.parse, default=Settings().span_scope, help="default: %(default)s"
+    )
     arguments = parser.parse_args()
-    require_corpus(arguments.corpus)
-    labels = read_labels()
-    reported = reports(arguments.corpus)
+    settings = Settings(span_scope=arguments.span_scope)
+    if arguments.apps:
+        require_corpus(arguments.corpus, APP_PACKAGES)
+        labels = read_labels(APP_LABELS)
+        reported = app_reports(arguments.corpus, settings)
+    else:
+        require_corpus(arguments.corpus)
+        labels = read_labels()
+        reported = reports(arguments.corpus, settings)
     tally = compare(labels, reported)
     unlabelled = sorted(set(reported) - {label.key for label in labels})
 

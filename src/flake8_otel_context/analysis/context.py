@@ -76,13 +76,13 @@ def lost_context(analysis: Analysis, *vias: str) -> list[tuple[Boundary, str]]:
             and not propagation.carries_context(b)
             and not tears_down(b, analysis.values)
         ):
-            why = _why_lost(analysis, b)
+            why = why_lost(analysis, b)
             if why is not None:
                 lost.append((b, why))
     return lost
 
 
-def _why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
+def why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
     """With the project: where the span comes from and what in the worker makes spans, or None when
     the project shows there is nothing to lose (a long-lived worker, a worker that makes no span,
     a wrapper or executor of the project that carries the context)."""
@@ -102,8 +102,10 @@ def _why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
     if traced is None:
         return None
     origin = analysis.activity.origin(boundary.site)
+    if origin is not None and origin.assumed and not traced.strong:
+        return None
     where = f"it runs under {origin.describe()} and " if origin is not None else ""
-    return f" (here {where}{traced}: that span will start a new trace)"
+    return f" (here {where}{traced.text}: that span will start a new trace)"
 
 
 def is_asyncio_scheduler(site: Site) -> bool:

@@ -79,6 +79,7 @@ class FunctionFacts:
     awaited_names: list[tuple[str, ast.Await, tuple[SpanRegion, ...]]] = field(default_factory=list)
     local_defs: dict[str, FunctionFacts] = field(default_factory=dict)
     returns: list[ast.expr] = field(default_factory=list)  # the values of its ``return`` statements
+    yield_withs: list[ast.Call] = field(default_factory=list)  # calls entered by ``with`` around a yield
     span_decorated: bool = False
 
     @property

@@ -263,6 +263,7 @@ class _Walker:
     def _yield(self, node: ast.AST) -> None:
         assert isinstance(node, (ast.Yield, ast.YieldFrom))
         self._fn.yields.append((node, tuple(self._spans)))
+        self._fn.yield_withs.extend(w for w in self._withs if w not in self._fn.yield_withs)
         self._visit_children(node)
 
     def _return(self, node: ast.AST) -> None:

@@ -14,17 +14,56 @@ Each answer is computed once per run and memoised; every walk over the call grap
 from __future__ import annotations
 
 import builtins
+import functools
 from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
 from dataclasses import dataclass
 from functools import cached_property
 
 from flake8_otel_context.analysis.values import Kind
 from flake8_otel_context.analysis.vocabulary import EXECUTOR_TYPES, PROCESS_POOLS, THREAD_POOLS
-from flake8_otel_context.project.libraries import UNTRACED_METHODS, instrumented, is_stdlib
+from flake8_otel_context.project.libraries import (
+    INSTRUMENTED_ENTRY_POINTS,
+    UNTRACED_METHODS,
+    instrumented,
+    is_stdlib,
+)
 from flake8_otel_context.project.summary import ClassSummary, FunctionSummary, ModuleSummary, Value
 
-_MAX_DEPTH = 12
+_MAX_DEPTH = 30
 _BUILTINS = frozenset(dir(builtins))
+_PROPERTIES = frozenset({"property", "cached_property"})
+# A method call on an object of unknown type is linked, in the call graph, to the project's methods of
+# that name when there are at most this many: ``self.agent.execute_task(...)`` reaches
+# ``Agent.execute_task``; a name every class defines (``run``) says nothing.
+_MAX_NAMESAKES = 3
+# Implementations of one method name read as "what an object of unknown type may run" for tracing.
+_MAX_IMPLEMENTATIONS = 12
+
+
+_T = TypeVar("_T")
+_IN_PROGRESS: Any = object()
+
+
+def _memoised(method: Callable[..., _T]) -> Callable[..., _T | None]:
+    """Each answer once per model: references form a graph with cycles and shared paths (a factory
+    returning another factory's value), which unmemoised resolution walks exponentially often. An
+    answer asked for while it is being computed (a cycle) is None."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self: ProjectModel, key: str, *rest: Any) -> _T | None:
+        cache = self._memo.setdefault(name, {})
+        if key in cache:
+            found = cache[key]
+            return None if found is _IN_PROGRESS else found  # type: ignore[no-any-return]
+        cache[key] = _IN_PROGRESS
+        value = method(self, key, *rest)
+        cache[key] = value
+        return value
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -35,12 +74,27 @@ class Origin:
     path: str
     line: int
     via: tuple[str, ...] = ()  # the functions between the span and here, outermost first
+    # Assumed, not seen: a public function is called by users under their own spans. Such a
+    # boundary is reported only on strong evidence that the worker makes spans.
+    assumed: bool = False
 
     def describe(self) -> str:
         where = f"{self.what} (opened at {self.path}:{self.line}"
         if self.via:
             where += f", reached via {' -> '.join(name + '()' for name in self.via)}"
         return where + ")"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a worker may make spans. Strong: it opens one, or calls an instrumented library or an
+    instrumented entry point. Weak: it calls something it is given, which may."""
+
+    text: str
+    strong: bool = True
+
+    def because(self, prefix: str) -> Evidence:
+        return Evidence(f"{prefix} {self.text}", self.strong)
 
 
 @dataclass(frozen=True)
@@ -54,40 +108,54 @@ class FunctionRef:
 
 
 class ProjectModel:
+    public_api = True
+
     def __init__(self, summaries: list[ModuleSummary]) -> None:
         self.modules = {summary.name: summary for summary in summaries}
         self.by_path = {summary.path: summary for summary in summaries}
-        self._traced: dict[str, str | None] = {}
+        self._traced: dict[str, Evidence | None] = {}
+        self._memo: dict[str, dict[str, Any]] = {}
 
     # -- names -------------------------------------------------------------------------------------
 
+    @_memoised
     def lookup(self, qualified: str, depth: int = 0) -> FunctionRef | ClassSummary | list[Value] | None:
         """What a qualified name is in the project: a function, a class, a global's values, or None
         (not the project's: a third-party or standard-library name)."""
         if depth > _MAX_DEPTH:
             return None
         parts = qualified.split(".")
+        # The longest module prefix first (``from pkg.mod import name`` names a module path); when
+        # the rest is not found there, a shorter one, as attribute access would go (``tracing.tracer``
+        # where the package re-exports ``tracer`` over its submodule of the same name).
         for cut in range(len(parts) - 1, 0, -1):
             module = self.modules.get(".".join(parts[:cut]))
-            if module is None:
-                continue
-            rest = parts[cut:]
-            inner = ".".join(rest)
-            if inner in module.functions:
-                return FunctionRef(module, module.functions[inner])
-            head = rest[0]
-            if head in module.classes:
-                cls = module.classes[head]
-                if len(rest) == 1:
-                    return cls
-                method = self.method(f"{module.name}.{head}", rest[1])
-                return method
-            if head in module.imports:
-                target = module.imports[head]
+            if module is not None:
+                found = self._lookup_in(module, parts[cut:], depth)
+                if found is not None:
+                    return found
+        return None
+
+    def _lookup_in(
+        self, module: ModuleSummary, rest: list[str], depth: int
+    ) -> FunctionRef | ClassSummary | list[Value] | None:
+        inner = ".".join(rest)
+        if inner in module.functions:
+            return FunctionRef(module, module.functions[inner])
+        head = rest[0]
+        if head in module.classes:
+            if len(rest) == 1:
+                return module.classes[head]
+            return self.method(f"{module.name}.{head}", rest[1])
+        if head in module.imports:
+            target = module.imports[head]
+            if target != f"{module.name}.{head}":
                 return self.lookup(".".join([target, *rest[1:]]), depth + 1)
-            if head in module.globals and len(rest) == 1:
+        if head in module.globals:
+            if len(rest) == 1:
                 return module.globals[head]
-            return None
+            if len(rest) == 2:  # a method of a module-level instance: ``tracer.trace``
+                return self._instance_method(f"{module.name}.{head}", rest[1])
         return None
 
     def class_named(self, qualified: str) -> tuple[str, ClassSummary] | None:
@@ -98,10 +166,11 @@ class ProjectModel:
         return None
 
     def _module_of_class(self, qualified: str, cls: ClassSummary) -> str | None:
-        for name, module in self.modules.items():
-            if module.classes.get(cls.name) is cls:
-                return name
-        return None
+        return self._class_modules.get(id(cls))
+
+    @cached_property
+    def _class_modules(self) -> dict[int, str]:
+        return {id(cls): name for name, module in self.modules.items() for cls in module.classes.values()}
 
     def _mro(self, qualified: str) -> list[tuple[str, ClassSummary]]:
         """The class and its project base classes, nearest first (breadth-first, cycles cut)."""
@@ -139,6 +208,7 @@ class ProjectModel:
 
     # -- 1. what an object is ----------------------------------------------------------------------
 
+    @_memoised
     def kind(self, ref: str | None, depth: int = 0) -> Kind | None:
         if ref is None or depth > _MAX_DEPTH:
             return None
@@ -194,8 +264,17 @@ class ProjectModel:
                 found = self._values_kind(values, depth)
                 if found is not None:
                     return found
+        getter = self._property(class_name, attribute)
+        return self._values_kind(getter.function.returns, depth) if getter is not None else None
+
+    def _property(self, class_name: str, attribute: str) -> FunctionRef | None:
+        """The ``@property`` (or ``cached_property``) getter that computes ``attribute``."""
+        getter = self.method(class_name, attribute)
+        if getter is not None and any(d.rpartition(".")[2] in _PROPERTIES for d in getter.function.decorators):
+            return getter
         return None
 
+    @_memoised
     def _instance_class(self, instance: str, depth: int) -> str | None:
         """The project class an instance reference is of (``pkg.Agent()``, ``pkg.Agent()#helper``)."""
         if depth > _MAX_DEPTH:
@@ -218,12 +297,14 @@ class ProjectModel:
             owner_class = self._instance_class(owner, depth + 1)
             if owner_class is None:
                 return None
-            for _, cls in self._mro(owner_class):
-                for value in reversed(cls.attributes.get(attribute, [])):
-                    if value.ref:
-                        named_class = self._instance_class(value.ref, depth + 1)
-                        if named_class:
-                            return named_class
+            values = [v for _, cls in self._mro(owner_class) for v in reversed(cls.attributes.get(attribute, []))]
+            getter = self._property(owner_class, attribute)
+            values += getter.function.returns if getter is not None else []
+            for value in values:
+                if value.ref:
+                    named_class = self._instance_class(value.ref, depth + 1)
+                    if named_class:
+                        return named_class
             return None
         found = self.lookup(instance)
         if isinstance(found, list):
@@ -238,6 +319,38 @@ class ProjectModel:
         class_name = self._instance_class(instance, 0)
         return self.method(class_name, name) if class_name else None
 
+    @cached_property
+    def _subclasses(self) -> dict[str, list[str]]:
+        """Each project class's direct subclasses in the project (for calls through a base class)."""
+        found: dict[str, list[str]] = {}
+        for module in self.modules.values():
+            for cls in module.classes.values():
+                for base in cls.bases:
+                    named = self.class_named(base)
+                    if named is not None:
+                        found.setdefault(named[0], []).append(f"{module.name}.{cls.name}")
+        return found
+
+    def overrides(self, ref: FunctionRef) -> list[FunctionRef]:
+        """``ref`` and every override of it in the project's subclasses: what a call through the
+        base class may run (``self.actual_tracer.trace`` with ``actual_tracer: Tracer``)."""
+        owner, _, method = ref.function.name.rpartition(".")
+        if not owner or "." in owner:
+            return [ref]
+        found, pending, seen = [ref], [f"{ref.module.name}.{owner}"], set()
+        while pending and len(found) < 50:
+            cls = pending.pop()
+            for sub in self._subclasses.get(cls, []):
+                if sub in seen:
+                    continue
+                seen.add(sub)
+                pending.append(sub)
+                module, _, name = sub.rpartition(".")
+                override = self.modules[module].functions.get(f"{name}.{method}")
+                if override is not None:
+                    found.append(FunctionRef(self.modules[module], override))
+        return found
+
     def executor_carries_context(self, ref: str | None) -> bool:
         """An executor of a project class whose ``submit`` captures the caller's context itself
         (langchain's ``ContextThreadPoolExecutor``)."""
@@ -251,6 +364,7 @@ class ProjectModel:
 
     # -- callees -----------------------------------------------------------------------------------
 
+    @_memoised
     def resolve_call(self, callee: str) -> FunctionRef | ClassSummary | None:
         """The project function (or class) a tagged call reaches, if any."""
         tag, _, rest = callee.partition(":")
@@ -277,47 +391,146 @@ class ProjectModel:
 
     @cached_property
     def _live(self) -> dict[str, Origin]:
-        """Every project function that may run while a span is current, with where it comes from."""
+        """Every project function that may run while a span is current, with where it comes from.
+        Spans the project shows (span blocks, decorators, tracing helpers, instrumented entry
+        points, routes) are followed first; the assumption that users call the public API under
+        their own spans only reaches what they do not."""
         live: dict[str, Origin] = {}
-        pending: deque[FunctionRef] = deque()
+        seen, assumed = self._span_seeds()
+        for seeds in (seen, assumed):
+            pending: deque[FunctionRef] = deque()
+            for target, origin in seeds:
+                if target.qualified not in live:
+                    live[target.qualified] = origin
+                    pending.append(target)
+            while pending:
+                ref = pending.popleft()
+                origin = live[ref.qualified]
+                for call in ref.function.calls:
+                    for target in self.callees(call.callee):
+                        if target.qualified not in live:
+                            live[target.qualified] = _through(origin, ref.function.name)
+                            pending.append(target)
+        return live
 
-        def reach(target: FunctionRef | ClassSummary | None, origin: Origin) -> None:
-            if isinstance(target, ClassSummary):
-                return
-            if target is not None and target.qualified not in live:
-                live[target.qualified] = origin
-                pending.append(target)
-
+    def _span_seeds(self) -> tuple[list[tuple[FunctionRef, Origin]], list[tuple[FunctionRef, Origin]]]:
+        """Where spans start: (functions the project shows in a span, functions only assumed in one)."""
+        seen: list[tuple[FunctionRef, Origin]] = []
+        assumed: list[tuple[FunctionRef, Origin]] = []
         for module in self.modules.values():
+            instrumented_by = INSTRUMENTED_ENTRY_POINTS.get(module.name.partition(".")[0])
             for function in module.functions.values():
                 ref = FunctionRef(module, function)
-                if function.entry:
-                    reach(ref, Origin(f"the server or consumer span around {function.entry}", module.path, function.line))
+                if instrumented_by is not None and self._wrapped(module, function, instrumented_by[1]):
+                    what = f"the span {instrumented_by[0]} opens around {function.name}()"
+                    seen.append((ref, Origin(what, module.path, function.line)))
+                elif function.entry:
+                    what = f"the server or consumer span around {function.entry}"
+                    seen.append((ref, Origin(what, module.path, function.line)))
                 elif function.opens_span and function.span_line == function.line:
-                    reach(ref, Origin(f"span {function.span_name!r}", module.path, function.line))
-        for module in self.modules.values():
-            for function in module.functions.values():
+                    seen.append((ref, Origin(f"span {function.span_name!r}", module.path, function.line)))
+                elif self.public_api and _public(module, function):
+                    what = f"the caller's span ({function.name}() is public: users call it under their own spans)"
+                    assumed.append((ref, Origin(what, module.path, function.line, assumed=True)))
                 for call in function.calls:
                     origin = self._span_at(module, function, call.under)
                     if origin is not None:
-                        reach(self.resolve_call(call.callee), _through(origin, function.name))
-        while pending:
-            ref = pending.popleft()
-            origin = live[ref.qualified]
-            for call in ref.function.calls:
-                reach(self.resolve_call(call.callee), _through(origin, ref.function.name))
-        return live
+                        seen += [(target, _through(origin, function.name)) for target in self.callees(call.callee)]
+        return seen, assumed
+
+    def callees(self, callee: str) -> list[FunctionRef]:
+        """The project functions a call may run: the one it resolves to, or, for a method of an
+        object of unknown type, the project's few methods of that name."""
+        target = self.resolve_call(callee)
+        if isinstance(target, FunctionRef):
+            return self.overrides(target)
+        if target is not None:
+            init = self.method(self._class_key(target), "__init__")
+            return [init] if init is not None else []
+        tag, _, rest = callee.partition(":")
+        if tag == "m":
+            instance, _, method = rest.rpartition("|")
+            class_name = self._instance_class(instance, 0)
+            if class_name is not None:
+                return self._subclass_methods(class_name, method)
+        name = rest.rpartition("|")[2] if tag == "m" else rest if tag == "u" else ""
+        if not name or name.startswith("__") or name in UNTRACED_METHODS:
+            return []
+        namesakes = self._methods_by_name.get(name, [])
+        return namesakes if len(namesakes) <= _MAX_NAMESAKES else []
+
+    def _class_key(self, cls: ClassSummary) -> str:
+        return f"{self._module_of_class('', cls)}.{cls.name}"
+
+    @cached_property
+    def _methods_by_name(self) -> dict[str, list[FunctionRef]]:
+        found: dict[str, list[FunctionRef]] = {}
+        for module in self.modules.values():
+            for function in module.functions.values():
+                owner, _, method = function.name.rpartition(".")
+                if owner and "." not in owner:
+                    found.setdefault(method, []).append(FunctionRef(module, function))
+        return found
+
+    def _wrapped(self, module: ModuleSummary, function: FunctionSummary, names: frozenset[str]) -> bool:
+        """``function`` is one an instrumentation wraps: named in ``names``, or the same method of a
+        subclass of a class named there."""
+        if function.name in names:
+            return True
+        owner, _, method = function.name.rpartition(".")
+        if not owner or "." in owner:
+            return False
+        return any(
+            f"{cls.name}.{method}" in names for _, cls in self._mro(f"{module.name}.{owner}")[1:]
+        )
 
     def _span_at(self, module: ModuleSummary, function: FunctionSummary, under: str | None) -> Origin | None:
         if under is None:
             return None
         if under.startswith("line "):
             return Origin(f"span {function.span_name!r}", module.path, int(under[5:]))
-        helper = self.resolve_call(under[5:])
-        if isinstance(helper, FunctionRef) and helper.function.yields_in_span:
-            span = helper.function.span_name or helper.function.name
-            return Origin(f"span {span!r} of {helper.function.name}()", helper.module.path, helper.function.span_line)
+        return self._helper_span(self.resolve_call(under[5:]))
+
+    def _helper_span(
+        self, target: FunctionRef | ClassSummary | None, helpers: dict[str, Origin] | None = None
+    ) -> Origin | None:
+        if not isinstance(target, FunctionRef):
+            return None
+        known = self._tracing_helpers if helpers is None else helpers
+        for candidate in self.overrides(target):
+            origin = known.get(candidate.qualified)
+            if origin is not None:
+                return origin
         return None
+
+    @cached_property
+    def _tracing_helpers(self) -> dict[str, Origin]:
+        """The project's own tracing helpers, entered with ``with``: a generator that yields inside
+        a span (or inside another helper), or a function that returns a helper's context manager
+        (``return tracing.tracer.trace(...)``). Found by iterating to a fixpoint."""
+        helpers: dict[str, Origin] = {}
+        candidates = []
+        for module in self.modules.values():
+            for function in module.functions.values():
+                ref = FunctionRef(module, function)
+                if function.yields_in_span:
+                    span = function.span_name or function.name
+                    helpers[ref.qualified] = Origin(f"span {span!r} of {function.name}()", module.path, function.span_line)
+                elif function.yield_withs or function.return_calls:
+                    candidates.append(ref)
+        changed = True
+        while changed:
+            changed = False
+            for ref in candidates:
+                if ref.qualified in helpers:
+                    continue
+                for callee in ref.function.yield_withs + ref.function.return_calls:
+                    origin = self._helper_span(self.resolve_call(callee), helpers)
+                    if origin is not None:
+                        helpers[ref.qualified] = origin
+                        changed = True
+                        break
+        return helpers
 
     def live(self, module: str, function: str) -> Origin | None:
         return self._live.get(f"{module}.{function}")
@@ -328,52 +541,107 @@ class ProjectModel:
 
     # -- 3. whether a worker makes spans -----------------------------------------------------------
 
-    def call_traced(self, callee: str, params: frozenset[str] = frozenset()) -> str | None:
-        """Why calling ``callee`` may make a span, or None when it cannot."""
+    def call_traced(self, callee: str) -> Evidence | None:
+        """Why calling ``callee`` may make a span, or None when nothing shows it can."""
         tag, _, rest = callee.partition(":")
         if tag == "p":
-            return f"calls {rest}(), a callable it is given"
+            return Evidence(f"calls {rest}(), a callable it is given", strong=False)
         if tag == "b":
-            return None if rest in _BUILTINS else f"calls {rest}(), which the analysis cannot see"
+            return None if rest in _BUILTINS else Evidence(f"calls {rest}(), which the analysis cannot see", False)
         target = self.resolve_call(callee)
-        if isinstance(target, FunctionRef):
-            why = self.traced(target)
-            return f"calls {target.function.name}(), which {why}" if why else None
         if isinstance(target, ClassSummary):
             return None
-        if tag == "f":
-            if instrumented(rest):
-                return f"calls {rest}(), which is instrumented"
-            return None
+        if isinstance(target, FunctionRef):
+            return self._any_traced(self.overrides(target))
+        if tag == "f":  # a class of an instrumented library is only constructed: no request yet
+            constructs = rest.rpartition(".")[2][:1].isupper()
+            return Evidence(f"calls {rest}(), which is instrumented") if self._instrumented(rest) and not constructs else None
         if tag == "m":
             instance, _, method = rest.rpartition("|")
             root = instance.split("#")[0].removesuffix("()")
-            if self._instance_class(instance, 0) is not None:
-                return None  # a project object whose method is not found: a property or attribute
-            if instrumented(root):
-                return f"calls {method}() of {root}, which is instrumented"
-            if self.lookup(root) is not None or is_stdlib(root) or "." in root:
+            if self._instrumented(root):
+                return Evidence(f"calls {method}() of {root}, which is instrumented")
+            class_name = self._instance_class(instance, 0)
+            if method in UNTRACED_METHODS:
                 return None
-            return None if method in UNTRACED_METHODS else f"calls .{method}() of an object it cannot see"
-        if tag == "u":
-            return None if rest in UNTRACED_METHODS else f"calls .{rest}() of an object it cannot see"
+            if class_name is None:
+                return self._implementations_traced(method)
+            overridden = self._any_traced(self._subclass_methods(class_name, method))
+            return overridden or Evidence(f"calls .{method}(), a callable it holds", strong=False)
+        if tag == "u" and rest not in UNTRACED_METHODS:
+            return self._implementations_traced(rest)
         return None
 
-    def traced(self, ref: FunctionRef) -> str | None:
-        """Why a project function may make spans (memoised; a call cycle counts as untraced)."""
+    def _implementations_traced(self, method: str) -> Evidence | None:
+        """A method of an object of unknown type, where the project's own classes implement that
+        name (providers, stores, clients behind a factory): strong evidence when one of a few
+        implementations makes spans; otherwise none either way."""
+        implementations = self._methods_by_name.get(method, [])
+        if not implementations or len(implementations) > _MAX_IMPLEMENTATIONS or method.startswith("__"):
+            return None
+        found = self._any_traced(implementations)
+        if found is None or not found.strong:
+            return None
+        return Evidence(f"calls .{method}(), which in {found.text.removeprefix('calls ')}")
+
+    def _subclass_methods(self, class_name: str, method: str) -> list[FunctionRef]:
+        """``method`` as the project's subclasses of ``class_name`` define it: what a call through
+        the base class may run when the base does not define it (``self.forward()`` in ``Module``)."""
+        found, pending, seen = [], [class_name], set()
+        while pending and len(seen) < 200:
+            current = pending.pop()
+            for sub in self._subclasses.get(current, []):
+                if sub in seen:
+                    continue
+                seen.add(sub)
+                pending.append(sub)
+                module, _, name = sub.rpartition(".")
+                function = self.modules[module].functions.get(f"{name}.{method}")
+                if function is not None:
+                    found.append(FunctionRef(self.modules[module], function))
+        return found
+
+    def _instrumented(self, qualified: str) -> bool:
+        """A third-party library with an instrumentation; the project's own code is read instead."""
+        return qualified.partition(".")[0] not in self._top_packages and instrumented(qualified)
+
+    @cached_property
+    def _top_packages(self) -> frozenset[str]:
+        return frozenset(name.partition(".")[0] for name in self.modules)
+
+    def _any_traced(self, functions: list[FunctionRef]) -> Evidence | None:
+        """The strongest evidence that one of ``functions`` makes spans."""
+        weak = None
+        for function in functions:
+            why = self.traced(function)
+            if why is not None:
+                found = why.because(f"calls {function.function.name}(), which")
+                if found.strong:
+                    return found
+                weak = weak or found
+        return weak
+
+    def traced(self, ref: FunctionRef) -> Evidence | None:
+        """Why a project function may make spans (memoised; a call cycle counts as untraced). Strong
+        evidence (a span, an instrumented library) wins over weak (a callback that may make one)."""
         key = ref.qualified
         if key in self._traced:
             return self._traced[key]
         self._traced[key] = None  # in progress: a recursive call adds nothing
         function = ref.function
-        why: str | None = None
+        wrapper = INSTRUMENTED_ENTRY_POINTS.get(ref.module.name.partition(".")[0])
+        why: Evidence | None = None
         if function.opens_span:
-            why = f"opens span {function.span_name!r}" if function.span_name else "opens a span"
+            why = Evidence(f"opens span {function.span_name!r}" if function.span_name else "opens a span")
+        elif wrapper is not None and self._wrapped(ref.module, function, wrapper[1]):
+            why = Evidence(f"runs in a span of {wrapper[0]}")
         else:
             for call in function.calls:
-                why = self.call_traced(call.callee)
-                if why:
-                    break
+                found = self.call_traced(call.callee)
+                if found is not None and (why is None or (found.strong and not why.strong)):
+                    why = found
+                    if why.strong:
+                        break
         self._traced[key] = why
         return why
 
@@ -392,8 +660,16 @@ class ProjectModel:
         return FunctionRef(summary, summary.functions[name])
 
 
+def _public(module: ModuleSummary, function: FunctionSummary) -> bool:
+    """Part of the package's public API: nothing in its module path or name is private."""
+    parts = [*module.name.split("."), *function.name.split(".")]
+    return not any(part.startswith("_") and part not in ("__init__", "__call__") for part in parts) and not any(
+        part in ("tests", "test", "cli") for part in parts
+    )
+
+
 def _through(origin: Origin, function: str) -> Origin:
-    return Origin(origin.what, origin.path, origin.line, (*origin.via, function)[-4:])
+    return Origin(origin.what, origin.path, origin.line, (*origin.via, function)[-4:], origin.assumed)
 
 
 def _class_kind(qualified: str) -> Kind | None:

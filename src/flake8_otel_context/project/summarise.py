@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
-from flake8_otel_context.analysis.names import dotted_name, last_name
+from flake8_otel_context.analysis.names import ImportTable, dotted_name, last_name
 from flake8_otel_context.analysis.values import Values
 from flake8_otel_context.analysis.vocabulary import (
     COPY_CONTEXT,
@@ -18,6 +18,7 @@ from flake8_otel_context.analysis.vocabulary import (
 )
 from flake8_otel_context.analysis.walker import collect_facts
 from flake8_otel_context.project.libraries import (
+    DISPATCHER_SPAN_DECORATORS,
     HANDLER_BASE_SUFFIXES,
     ROUTE_DECORATORS,
     SPAN_DECORATORS,
@@ -82,7 +83,7 @@ class ModuleReader:
 
     def summary(self, path: str) -> ModuleSummary:
         facts = self._facts
-        summary = ModuleSummary(self._module, path, self._is_package, imports=self._imports)
+        summary = ModuleSummary(self._module, path, self._is_package, imports=self._module_imports())
         for name, bindings in facts.module.bindings.items():
             summary.globals[name] = [self._value(b.value, facts.module) for b in bindings if not b.is_annotation]
         for name, cls in facts.classes.items():
@@ -106,6 +107,23 @@ class ModuleReader:
         if any(_may_cross(site) for site in facts.module.sites):
             summary.boundary_functions.append("<module>")
         return summary
+
+    def _module_imports(self) -> dict[str, str]:
+        """The names the module's own namespace imports (at its top level, in ``try``/``if`` blocks
+        too); an import inside a function binds a local name other modules never see."""
+        table = ImportTable()
+        pending = list(self._facts.tree.body)
+        while pending:
+            statement = pending.pop()
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                table.add(statement)
+            elif isinstance(statement, (ast.If, ast.Try)):
+                pending += statement.body + statement.orelse
+                if isinstance(statement, ast.Try):
+                    pending += statement.finalbody + [s for h in statement.handlers for s in h.body]
+        return {
+            local: absolute(target, self._module, self._is_package) for local, target in table.aliases().items()
+        }
 
     # -- names and references ----------------------------------------------------------------------
 
@@ -163,7 +181,7 @@ class ModuleReader:
         if isinstance(expr, ast.Await):
             return None
         if isinstance(expr, ast.Call):
-            callee = self.callee(expr.func, fn)
+            callee = self.callee(expr.func, fn, depth + 1)
             if callee.startswith("f:"):
                 return f"{callee[2:]}()"
             if callee.startswith("m:"):
@@ -203,7 +221,8 @@ class ModuleReader:
             scope = scope.parent
         return None
 
-    def callee(self, func: ast.expr, fn: FunctionFacts) -> str:
+    def callee(self, func: ast.expr, fn: FunctionFacts, depth: int = 0) -> str:
+        """The tagged reference of what a call to ``func`` runs (see ``summary``)."""
         if isinstance(func, ast.Name):
             local = self._values.function(func, fn)
             if local is not None and id(local) in self.names:
@@ -214,7 +233,7 @@ class ModuleReader:
                 return f"p:{func.id}"
             bound = self._values.bindings(func, fn)
             if bound:
-                ref = self.ref(func, fn)
+                ref = self.ref(func, fn, depth)
                 return f"f:{ref}" if ref and not ref.endswith(")") else f"p:{func.id}"
             return f"b:{func.id}"
         if isinstance(func, ast.Attribute):
@@ -224,7 +243,7 @@ class ModuleReader:
             qualified = self._facts.imports.qualname(func)
             if qualified is not None:
                 return f"f:{self._absolute(dotted_name(func) or qualified)}"
-            ref = self.ref(receiver, fn)
+            ref = self.ref(receiver, fn, depth)
             if ref is not None:
                 return f"m:{ref if ref.endswith(')') or '#' in ref else ref}|{func.attr}"
             return f"u:{func.attr}"
@@ -248,7 +267,9 @@ class ModuleReader:
             (
                 d
                 for d, qualified in zip(node.decorator_list, summary.decorators)
-                if qualified in SPAN_DECORATORS or qualified.rpartition(".")[2] in SPAN_METHODS
+                if qualified in SPAN_DECORATORS
+                or qualified.rpartition(".")[2] in SPAN_METHODS
+                or qualified.endswith(DISPATCHER_SPAN_DECORATORS)
             ),
             None,
         )
@@ -272,6 +293,8 @@ class ModuleReader:
         summary.returns = [self._value(value, fn) for value in fn.returns]
         summary.loops_forever = _loops_forever(node.body)
         summary.yields_in_span = any(spans for _, spans in fn.yields)
+        summary.yield_withs = sorted({self.callee(entered.func, fn) for entered in fn.yield_withs})
+        summary.return_calls = [self.callee(v.func, fn) for v in fn.returns if isinstance(v, ast.Call)]
         summary.entry = self._entry(fn, node)
         return summary
 

@@ -57,6 +57,8 @@ class FunctionSummary:
     enters: bool = False
     loops_forever: bool = False  # its body is a ``while`` loop: a long-lived worker
     yields_in_span: bool = False  # a generator that yields inside a span: a tracing helper
+    yield_withs: list[str] = field(default_factory=list)  # calls entered by ``with`` around its yields
+    return_calls: list[str] = field(default_factory=list)  # the calls whose values it returns
     entry: str = ""  # why instrumentation runs it inside a span ("FastAPI route"...), or ""
 
 

@@ -12,7 +12,7 @@ import os
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts
 from flake8_otel_context.analysis.values import Kind
-from flake8_otel_context.project.model import Origin, ProjectModel
+from flake8_otel_context.project.model import Evidence, Origin, ProjectModel
 from flake8_otel_context.project.summarise import ModuleReader
 from flake8_otel_context.project.summary import ModuleSummary
 
@@ -62,21 +62,22 @@ class ProjectView:
                 return origin
         return None
 
-    def worker_traced(self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None) -> str | None:
-        """Why the worker may make spans, or None when the project shows it cannot."""
+    def worker_traced(self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None) -> Evidence | None:
+        """Why the worker may make spans, or None when nothing shows it can."""
         if local is not None:
             name = self.qualified(local)
             ref = self.model.function(self.module, name) if name else None
             if ref is not None:
                 why = self.model.traced(ref)
-                return f"{ref.function.name}() {why}" if why else None
+                return why.because(f"{ref.function.name}()") if why else None
+            found = None
             for site in local.sites:  # a lambda: what its body calls
                 why = self.model.call_traced(self._reader.callee(site.call.func, local))
-                if why:
-                    return f"the worker {why}"
-            return None
+                if why is not None and (found is None or why.strong):
+                    found = why.because("the worker")
+            return found
         why = self.model.call_traced(self._reader.callee(worker, fn))
-        return f"the worker {why.removeprefix('calls ')}" if why else None
+        return why.because("the worker") if why else None
 
     def long_lived(self, local: FunctionFacts | None, call: ast.Call, fn: FunctionFacts) -> bool:
         """A worker that serves for the life of its thread (a ``while`` loop), or a daemon thread

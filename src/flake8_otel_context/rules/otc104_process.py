@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flake8_otel_context.analysis.context import Analysis, describe
+from flake8_otel_context.analysis.context import Analysis, describe, why_lost
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.rules.rule import Rule
 
@@ -16,7 +16,9 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             and analysis.activity.may_have_span(boundary.site)
             and not analysis.propagation.carries_context(boundary)
         ):
-            yield RULE.finding(boundary.site.call, worker=describe(boundary.worker))
+            why = why_lost(analysis, boundary)
+            if why is not None:
+                yield RULE.finding(boundary.site.call, because=why, worker=describe(boundary.worker))
 
 
 RULE = Rule(
