@@ -11,6 +11,7 @@ Usage: python tests/span_harness.py FIXTURE.py
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import sys
 from typing import Any
@@ -69,6 +70,7 @@ def main(path: str) -> int:
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     sys.argv = [path]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))  # as ``python path`` would
     namespace = runpy.run_path(path, run_name="__main__")
     provider.force_flush()
     records = span_records(exporter) + list(namespace.get("EXTRA_SPANS", []))

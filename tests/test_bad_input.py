@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from flake8_otel_context.checker import NOT_ANALYSED, analyze, analyze_source
-from flake8_otel_context.project.cache import DEFAULT_DIRECTORY
 from flake8_run import Result, flake8, write
 
 SPAN_HEADER = "from opentelemetry import trace\ntracer = trace.get_tracer(__name__)\n"
@@ -191,15 +190,6 @@ def disk_state(directory: Path) -> dict[str, tuple[str, bytes | str]]:
     return state
 
 
-def source_state(directory: Path) -> dict[str, tuple[str, bytes | str]]:
-    """``disk_state`` of what a user wrote: the project model's cache directory (created on purpose,
-    git-ignored on its own) is not the user's."""
-    return {
-        name: entry
-        for name, entry in disk_state(directory).items()
-        if not name.startswith(DEFAULT_DIRECTORY)
-    }
-
 
 def without(state: dict[str, tuple[str, bytes | str]], *names: str) -> dict[str, tuple[str, bytes | str]]:
     return {name: entry for name, entry in state.items() if name not in names}
@@ -291,9 +281,9 @@ class Flake8Run:
 @pytest.fixture(scope="module")
 def flake8_over_hostile_files(tmp_path_factory: pytest.TempPathFactory) -> Flake8Run:
     directory = hostile_tree(tmp_path_factory.mktemp("hostile"))
-    before = source_state(directory)
+    before = disk_state(directory)
     result = flake8(directory)
-    return Flake8Run(result, codes_by_file(result), before, source_state(directory))
+    return Flake8Run(result, codes_by_file(result), before, disk_state(directory))
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=HOSTILE_NAMES)
@@ -455,7 +445,7 @@ def odd_paths(directory: Path) -> Path:
 
 def test_flake8_reports_symlink_loops_and_dangling_links_as_e902_and_goes_on(tmp_path: Path) -> None:
     directory = odd_paths(tmp_path)
-    before = source_state(directory)
+    before = disk_state(directory)
     result = flake8(directory, "missing.py", "package.py")
     assert "Traceback" not in result.stdout + result.stderr
     assert codes_by_file(result) == {
@@ -466,7 +456,7 @@ def test_flake8_reports_symlink_loops_and_dangling_links_as_e902_and_goes_on(tmp
         GOOD_NAME: FOUND_IN_GOOD,
     }
     assert result.status == 1
-    assert source_state(directory) == before
+    assert disk_state(directory) == before
 
 
 @needs_mkfifo

@@ -27,7 +27,8 @@ tracer = trace.get_tracer(__name__)
 
 
 def work() -> int:
-    return 1
+    with tracer.start_as_current_span("work"):
+        return 1
 
 
 async def handler() -> int:
@@ -35,7 +36,7 @@ async def handler() -> int:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, work)
 """
-FLAGGED_LINE = 15
+FLAGGED_LINE = 16
 FIXED_CALL = "loop.run_in_executor(None, contextvars.copy_context().run, work)"
 
 CLEAN = """\

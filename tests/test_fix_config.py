@@ -72,7 +72,7 @@ def test_isolated_ignores_configuration(project: Path) -> None:
         ("pyproject.toml", "[tool.flake8-otel-context]\nselect = 101\n", "must be a string or a list"),
         ("pyproject.toml", '[tool.flake8-otel-context]\nignore = ["otc101"]\n', "is not an error code"),
         ("pyproject.toml", "[tool.flake8-otel-context\n", "pyproject.toml"),
-        ("setup.cfg", "[flake8]\notc-span-scope = bogus\n", "otc-span-scope must be one of lexical"),
+        ("setup.cfg", "[flake8]\notc-span-scope = bogus\n", "otc-span-scope must be one of project, lexical"),
         ("setup.cfg", "[flake8]\notc-spanscope = lexical\n", "unknown option 'otc-spanscope'"),
     ],
 )

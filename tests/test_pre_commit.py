@@ -32,7 +32,8 @@ tracer = trace.get_tracer(__name__)
 
 
 def work() -> int:
-    return 1
+    with tracer.start_as_current_span("work"):
+        return 1
 
 
 async def handler() -> int:
@@ -133,7 +134,7 @@ def test_check_hook_fails_and_writes_nothing(project: Path, pre_commit_home: Pat
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "otel-context-check" in output and "Failed" in output, output
-    assert "broken.py: would fix OTC101 (line 15)" in output, output
+    assert "broken.py: would fix OTC101 (line 16)" in output, output
     assert (project / "broken.py").read_text(encoding="utf-8") == BROKEN
 
 
@@ -141,7 +142,7 @@ def test_fix_hook_rewrites_then_passes(project: Path, pre_commit_home: Path) -> 
     done = _run_hook("otel-context-fix", project, pre_commit_home)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert "broken.py: fixed OTC101 (line 15)" in output, output
+    assert "broken.py: fixed OTC101 (line 16)" in output, output
     fixed = (project / "broken.py").read_text(encoding="utf-8")
     assert FIXED_CALL in fixed
     assert "import contextvars\n" in fixed

@@ -50,8 +50,8 @@ class OtelContextChecker:
             default="",
             parse_from_config=True,
             help=(
-                "Where the project model keeps its module summaries between runs (default: "
-                "'.otel-context-cache' at the project root; 'none' disables the cache)."
+                "Where the project model keeps its module summaries between runs (default: a "
+                "directory per project under ~/.cache/flake8-otel-context; 'none' disables it)."
             ),
         )
         manager.add_option(

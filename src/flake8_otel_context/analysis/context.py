@@ -8,7 +8,7 @@ from functools import cached_property
 from flake8_otel_context.analysis.boundaries import Boundary, Propagation, find_boundaries, tears_down
 from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts, Site, SpanRegion
 from flake8_otel_context.analysis.scope import SpanActivity
-from flake8_otel_context.analysis.settings import Settings
+from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.analysis.values import Kind, Values
 from flake8_otel_context.analysis.vocabulary import CALLBACK_METHODS, GATHER, TASK_FACTORIES, TASK_METHODS
 from flake8_otel_context.project.view import ProjectView
@@ -103,7 +103,9 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
         return None
     origin = analysis.activity.origin(boundary.site)
     if origin is not None and origin.assumed and not traced.strong:
-        return None
+        if analysis.settings.span_scope is SpanScope.PROJECT:
+            return None  # a span only assumed, a worker only maybe traced: not enough to report
+        origin = None  # a wider scope assumes the span itself
     where = f"it runs under {origin.describe()} and " if origin is not None else ""
     return f" (here {where}{traced.text}: that span will start a new trace)"
 

@@ -7,6 +7,7 @@ import ast
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
 from flake8_otel_context.analysis.settings import SpanScope
 from flake8_otel_context.project.model import Origin
+from flake8_otel_context.project.summarise import region_name
 from flake8_otel_context.project.view import ProjectView
 
 
@@ -40,7 +41,7 @@ class SpanActivity:
             return None
         if site.spans:
             region = site.spans[-1]
-            return Origin("the span", self._project.path, region.line)
+            return Origin(f"span {region_name(region.node) or site.function.name!r}", self._project.path, region.line)
         return self._project.span_helper(site.withs, site.function) or self._project.live(site.function)
 
 

@@ -23,9 +23,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from flake8_otel_context.analysis.settings import SpanScope
+
 Value = Union[str, list[str]]
 
-# key -> what it holds: "codes", "list", or a tuple of the values it may take
+# key -> what it holds: "codes", "list", "text", or a tuple of the values it may take
 OPTIONS: dict[str, object] = {
     "select": "codes",
     "extend-select": "codes",
@@ -33,8 +35,9 @@ OPTIONS: dict[str, object] = {
     "extend-ignore": "codes",
     "exclude": "list",
     "extend-exclude": "list",
-    "otc-span-scope": ("lexical", "async", "function", "everywhere"),
+    "otc-span-scope": tuple(scope.value for scope in SpanScope),
     "otc-propagating": "list",
+    "otc-cache-dir": "text",
     "style": ("auto", "copy-context"),
 }
 _ONLY_IN_PYPROJECT = ("style",)
@@ -116,6 +119,11 @@ def _checked(values: Mapping[str, object], where: str) -> dict[str, list[str] | 
             bad = next((item for item in items if not VALID_CODE_PREFIX.match(item)), None)
             if bad is not None:
                 raise ConfigError(f"{where}: {key}: {bad!r} is not an error code or prefix (like OTC1)")
+        if kind == "text":
+            if isinstance(value, list):
+                raise ConfigError(f"{where}: {key} must be a string, not {value!r}")
+            checked[key] = str(value).strip()
+            continue
         if isinstance(kind, tuple):
             if len(items) != 1 or items[0] not in kind:
                 raise ConfigError(f"{where}: {key} must be one of {', '.join(kind)}, not {value!r}")

@@ -18,6 +18,8 @@ from flake8_otel_context.cli.paths import DEFAULT_EXCLUDE, python_files
 from flake8_otel_context.cli.selection import selected_codes
 from flake8_otel_context.fixer.engine import FixOptions
 from flake8_otel_context.fixer.run import FileReport, fix_file
+from flake8_otel_context.project.load import cache_setting, load_project
+from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.reference import explain
 from flake8_otel_context.rules import RULES, RULES_BY_CODE
 
@@ -90,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="helpers, decorators and executors that carry the context themselves, as for flake8",
     )
     parser.add_argument(
+        "--otc-cache-dir",
+        default="",
+        metavar="DIR",
+        help="where the project model keeps its module summaries (default: a directory per project "
+        "under ~/.cache/flake8-otel-context; 'none' disables it), as for flake8",
+    )
+    parser.add_argument(
         "--exclude",
         type=comma_list,
         default=list(DEFAULT_EXCLUDE),
@@ -132,6 +141,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     defaults: dict[str, object] = {
         "otc_span_scope": found.get("otc-span-scope"),
         "otc_propagating": found.get("otc-propagating"),
+        "otc_cache_dir": found.get("otc-cache-dir"),
         "style": found.get("style"),
     }
     for option in ("select", "ignore", "exclude"):
@@ -174,12 +184,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         style=args.style,
     )
     files = list(python_files(args.paths, args.exclude))
+    project = (
+        load_project(args.paths, cache_setting(args.otc_cache_dir)) if options.settings.span_scope.reads_project else None
+    )
     write = not (args.check or args.diff)
     messages = err if args.diff else out
     status = EXIT_CLEAN
     changed = declined = failed = 0
     reports = []
-    for report in _reports(files, options, write, args.diff, args.jobs):
+    for report in _reports(files, options, write, args.diff, args.jobs, project):
         reports.append(report)
         failed += report.error is not None
         changed += bool(report.fixed)
@@ -215,14 +228,29 @@ def _print_text(report: FileReport, write: bool, out: TextIO, messages: TextIO, 
 
 
 def _reports(
-    files: list[str], options: FixOptions, write: bool, diff: bool, jobs: int
+    files: list[str], options: FixOptions, write: bool, diff: bool, jobs: int, project: ProjectModel | None
 ) -> Iterator[FileReport]:
-    work = partial(fix_file, options=options, write=write, diff=diff)
     if jobs == 1 or len(files) < 2:
-        yield from map(work, files)
+        yield from (fix_file(path, options, write, diff, project) for path in files)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+    work = partial(_fix_with_project, options=options, write=write, diff=diff)
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(files)), initializer=_receive_project, initargs=(project,)
+    ) as pool:
         yield from pool.map(work, files, chunksize=max(1, len(files) // (jobs * 8)))
+
+
+# The project model, sent once to each worker process (not once per file).
+_PROJECT: ProjectModel | None = None
+
+
+def _receive_project(project: ProjectModel | None) -> None:
+    global _PROJECT
+    _PROJECT = project
+
+
+def _fix_with_project(path: str, options: FixOptions, write: bool, diff: bool) -> FileReport:
+    return fix_file(path, options, write, diff, _PROJECT)
 
 
 def _summary(total: int, changed: int, declined: int, failed: int, write: bool) -> str:

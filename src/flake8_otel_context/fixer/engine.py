@@ -9,6 +9,7 @@ context argument) is planned against code that is current. The rounds stop when 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from flake8_otel_context.fixer.edits import Declined, Edit, apply_edits
 from flake8_otel_context.fixer.files import physical_lines
 from flake8_otel_context.fixer.fixes import FIXES
 from flake8_otel_context.fixer.tree import FixTree
+from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE
 
 _MAX_ROUNDS = 10
@@ -61,13 +63,17 @@ def _identity(finding: Finding) -> tuple[str, str]:
     return finding.code, re.sub(r"\d+", "#", finding.message)
 
 
-def fix_source(source: str, options: FixOptions = FixOptions()) -> FixResult:
-    """Raises SyntaxError (and libcst's ParserSyntaxError) for code it cannot parse."""
+def fix_source(
+    source: str, options: FixOptions = FixOptions(), project: ProjectModel | None = None, path: str | None = None
+) -> FixResult:
+    """Raises SyntaxError (and libcst's ParserSyntaxError) for code it cannot parse. ``project``
+    (with the module's ``path``) is the same project model the flake8 plugin reads."""
     result = FixResult(source)
-    if not may_match(source, options.settings.span_scope):
+    live = project is not None and path is not None and project.has_live_boundary(os.path.realpath(path))
+    if not live and not may_match(source, options.settings.span_scope):
         return result
     for _ in range(_MAX_ROUNDS):
-        findings = _findings(result.source, options)
+        findings = _findings(result.source, options, project, path)
         if not result.found:
             result.found = findings
         result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]
@@ -95,13 +101,14 @@ def fix_source(source: str, options: FixOptions = FixOptions()) -> FixResult:
     return result
 
 
-def _findings(source: str, options: FixOptions) -> list[Finding]:
+def _findings(source: str, options: FixOptions, project: ProjectModel | None, path: str | None) -> list[Finding]:
     tree = ast.parse(source)
     codes = DEFAULT_ON if options.codes is None else options.codes
     lines = physical_lines(source)
     if any(NOQA_FILE.match(line) for line in lines):
         return []
-    return [f for f in analyze(tree, source, options.settings, codes) if not _suppressed(f, lines)]
+    found = analyze(tree, source, options.settings, codes, project, path)
+    return [f for f in found if not _suppressed(f, lines)]
 
 
 def _suppressed(finding: Finding, lines: list[str]) -> bool:

@@ -12,6 +12,7 @@ from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.checker import NOT_ANALYSED
 from flake8_otel_context.fixer.edits import Declined
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
+from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.fixer.files import (
     SourceError,
     character_column,
@@ -42,11 +43,13 @@ class FileReport:
     diff: str = ""
 
 
-def fix_file(path: str, options: FixOptions, write: bool, diff: bool = False) -> FileReport:
+def fix_file(
+    path: str, options: FixOptions, write: bool, diff: bool = False, project: ProjectModel | None = None
+) -> FileReport:
     """Rewrite ``path`` (only when ``write``); a file that fails is left exactly as it was."""
     try:
         source = read_source(Path(path))
-        result = fix_source(source.text, options)
+        result = fix_source(source.text, options, project, path)
         unread = next((f for f in result.found if f.code == NOT_ANALYSED), None)
         if unread is not None:  # an error for this file, not a finding: nothing in it was checked
             return FileReport(path, error=unread.message.removeprefix(f"{NOT_ANALYSED} ") + "; not changed")

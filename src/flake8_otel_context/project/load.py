@@ -9,17 +9,18 @@ pre-commit on staged files) still sees the rest of its project.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from flake8_otel_context.project.cache import DEFAULT_DIRECTORY, SummaryCache, content_key
+from flake8_otel_context.project.cache import SummaryCache, content_key, default_directory
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.project.summarise import summarise
 from flake8_otel_context.project.summary import ModuleSummary
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 SKIPPED_DIRECTORIES = frozenset(
-    {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env", DEFAULT_DIRECTORY}
+    {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env"}
 )
 MAX_FILES = 20_000  # a project bigger than this is read up to here: the model sees less, never fails
 MAX_FILE_BYTES = 4_000_000  # a bigger module is generated code: it gets no summary
@@ -28,7 +29,7 @@ MAX_FILE_BYTES = 4_000_000  # a bigger module is generated code: it gets no summ
 def project_root(path: Path) -> Path:
     start = path if path.is_dir() else path.parent
     for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in ROOT_MARKERS):
+        if any(os.path.lexists(directory / marker) for marker in ROOT_MARKERS):
             return directory
     return start
 
@@ -68,8 +69,8 @@ def project_files(roots: Iterable[Path]) -> Iterator[Path]:
 
 def load_project(paths: Iterable[str], cache_directory: Path | None | bool = True) -> ProjectModel:
     """The model of the project(s) ``paths`` belong to. ``cache_directory``: True for the default
-    place at each project root, a directory, or False/None for no cache."""
-    roots = sorted({project_root(Path(p).resolve()) for p in paths if p != "-"} or {Path.cwd()})
+    place (see ``cache.default_directory``), a directory, or False/None for no cache."""
+    roots = sorted({project_root(Path(os.path.realpath(p))) for p in paths if p != "-"} or {Path.cwd()})
     caches = {root: _cache_for(root, cache_directory) for root in roots}
     summaries = []
     for root in roots:
@@ -90,7 +91,7 @@ def cache_setting(text: str) -> Path | bool:
 
 def _cache_for(root: Path, cache_directory: Path | None | bool) -> SummaryCache | None:
     if cache_directory is True:
-        return SummaryCache(root / DEFAULT_DIRECTORY)
+        return SummaryCache(default_directory(root))
     if isinstance(cache_directory, Path):
         return SummaryCache(cache_directory)
     return None
@@ -100,7 +101,10 @@ def _summary(path: Path, cache: SummaryCache | None) -> ModuleSummary:
     name, is_package = module_name(path)
     key = str(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.py: never opened
+            return ModuleSummary(name, key, error="is not a regular file")
+        if status.st_size > MAX_FILE_BYTES:
             return ModuleSummary(name, key, error="too large to summarise")
         data = path.read_bytes()
     except OSError as error:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import os
 from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -38,6 +39,8 @@ _PROPERTIES = frozenset({"property", "cached_property"})
 # that name when there are at most this many: ``self.agent.execute_task(...)`` reaches
 # ``Agent.execute_task``; a name every class defines (``run``) says nothing.
 _MAX_NAMESAKES = 3
+# Module or function names that are programs or their tests, not an API users call under a span.
+_NOT_LIBRARY = frozenset({"tests", "test", "testing", "cli", "main", "__main__", "scripts", "examples"})
 # Implementations of one method name read as "what an object of unknown type may run" for tracing.
 _MAX_IMPLEMENTATIONS = 12
 
@@ -79,7 +82,7 @@ class Origin:
     assumed: bool = False
 
     def describe(self) -> str:
-        where = f"{self.what} (opened at {self.path}:{self.line}"
+        where = f"{self.what} (opened at {_shown(self.path)}:{self.line}"
         if self.via:
             where += f", reached via {' -> '.join(name + '()' for name in self.via)}"
         return where + ")"
@@ -488,7 +491,8 @@ class ProjectModel:
         if under is None:
             return None
         if under.startswith("line "):
-            return Origin(f"span {function.span_name!r}", module.path, int(under[5:]))
+            line, _, name = under[5:].partition("|")
+            return Origin(f"span {(name or function.span_name)!r}", module.path, int(line))
         return self._helper_span(self.resolve_call(under[5:]))
 
     def _helper_span(
@@ -553,6 +557,8 @@ class ProjectModel:
             return None
         if isinstance(target, FunctionRef):
             return self._any_traced(self.overrides(target))
+        if tag == "f" and rest.startswith("opentelemetry."):
+            return Evidence(f"reads the current context ({rest.rpartition('.')[2]}())")
         if tag == "f":  # a class of an instrumented library is only constructed: no request yet
             constructs = rest.rpartition(".")[2][:1].isupper()
             return Evidence(f"calls {rest}(), which is instrumented") if self._instrumented(rest) and not constructs else None
@@ -661,11 +667,22 @@ class ProjectModel:
 
 
 def _public(module: ModuleSummary, function: FunctionSummary) -> bool:
-    """Part of the package's public API: nothing in its module path or name is private."""
+    """Part of a package's public API: in a package (a lone script's ``main()`` is run from the
+    command line, not called under a span), and nothing in its module path or name is private."""
+    if "." not in module.name and not module.is_package:
+        return False
     parts = [*module.name.split("."), *function.name.split(".")]
-    return not any(part.startswith("_") and part not in ("__init__", "__call__") for part in parts) and not any(
-        part in ("tests", "test", "cli") for part in parts
-    )
+    private = any(part.startswith("_") and part not in ("__init__", "__call__") for part in parts)
+    return not private and not any(part in _NOT_LIBRARY for part in parts)
+
+
+def _shown(path: str) -> str:
+    """A path as a message shows it: relative to the working directory when under it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def _through(origin: Origin, function: str) -> Origin:

@@ -275,16 +275,16 @@ class ModuleReader:
         )
         if span_decorator is not None:
             summary.opens_span, summary.span_line = True, node.lineno
-            summary.span_name = _span_name(span_decorator) or node.name
+            summary.span_name = span_name_of(span_decorator) or node.name
         for site in fn.sites:
             if not summary.opens_span and (site.spans or site.method in _SPAN_STARTS):
                 summary.opens_span = True
                 if site.spans:
                     summary.span_line = site.spans[0].line
-                    summary.span_name = _region_name(site.spans[0].node) or node.name
+                    summary.span_name = region_name(site.spans[0].node) or node.name
                 else:
                     summary.span_line = site.call.lineno
-                    summary.span_name = _span_name(site.call) or node.name
+                    summary.span_name = span_name_of(site.call) or node.name
             summary.calls.append(Call(self.callee(site.call.func, fn), site.call.lineno, self._under(site)))
             if site.qualname in _CAPTURES:
                 summary.captures = True
@@ -300,7 +300,9 @@ class ModuleReader:
 
     def _under(self, site: Site) -> str | None:
         if site.spans:
-            return f"line {site.spans[-1].line}"
+            region = site.spans[-1]
+            name = region_name(region.node) or (self.names.get(id(site.function)) or "").rpartition(".")[2]
+            return f"line {region.line}|{name}"
         for entered in reversed(site.withs):
             callee = self.callee(entered.func, site.function)
             if callee.startswith(("f:", "m:")):
@@ -384,7 +386,7 @@ def _loops_forever(body: list[ast.stmt]) -> bool:
     return False
 
 
-def _span_name(decorator: ast.expr) -> str | None:
+def span_name_of(decorator: ast.expr) -> str | None:
     if isinstance(decorator, ast.Call) and decorator.args:
         first = decorator.args[0]
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -392,10 +394,10 @@ def _span_name(decorator: ast.expr) -> str | None:
     return None
 
 
-def _region_name(node: ast.AST) -> str | None:
+def region_name(node: ast.AST) -> str | None:
     if isinstance(node, (ast.With, ast.AsyncWith)):
         for item in node.items:
-            name = _span_name(item.context_expr)
+            name = span_name_of(item.context_expr)
             if name:
                 return name
     return None

@@ -32,7 +32,7 @@ class Value:
 class Call:
     callee: str  # tagged, see the module docstring
     line: int
-    # Where a span is current around this call in its own function: ``"line N"`` of a span block,
+    # Where a span is current around this call in its own function: ``"line N|name"`` of a span block,
     # an attach or a decorator; or the callee reference of an enclosing ``with`` whose helper the
     # model may find to open one (``"with:REF"``). None when nothing encloses it.
     under: str | None = None

@@ -1,0 +1,89 @@
+"""The project model, proved on a small service whose boundaries sit in a module that never imports
+OpenTelemetry (fixtures/project): the linter reports exactly the marked lines, and running the
+service under the SDK shows exactly those requests losing their span."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixture_files import FIXTURES, run_program
+from flake8_otel_context.analysis.settings import Settings, SpanScope
+from flake8_otel_context.checker import analyze
+from flake8_otel_context.project.load import load_project
+
+PROJECT = FIXTURES / "project"
+APP = PROJECT / "app.py"
+_EXPECT = re.compile(r"#\s*expect:\s*(OTC\d+)")
+
+
+def marked() -> set[tuple[str, int, str]]:
+    found = set()
+    for path in sorted(PROJECT.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = _EXPECT.search(line)
+            if match:
+                found.add((path.relative_to(PROJECT).as_posix(), number, match.group(1)))
+    return found
+
+
+def lint_project(scope: SpanScope = SpanScope.PROJECT) -> dict[tuple[str, int, str], str]:
+    model = load_project([str(PROJECT)], cache_directory=False)
+    reported = {}
+    for path in sorted(PROJECT.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for finding in analyze(ast.parse(source), source, Settings(span_scope=scope), None, model, str(path)):
+            reported[(path.relative_to(PROJECT).as_posix(), finding.line, finding.code)] = finding.message
+    return reported
+
+
+def test_the_marked_boundaries_are_reported_and_nothing_else() -> None:
+    assert set(lint_project()) == marked()
+    assert len(marked()) == 4
+
+
+def test_read_one_file_at_a_time_the_linter_sees_none_of_them() -> None:
+    assert lint_project(SpanScope.LEXICAL) == {}
+
+
+def test_running_the_service_shows_exactly_the_reported_requests_losing_their_span() -> None:
+    result = run_program(APP)
+    lost = {problem.partition(":")[0] for problem in result["mismatches"]}
+    assert lost == {"fetch imported", "fetch factory", "fetch attribute", "fetch thread"}
+
+
+@pytest.mark.parametrize(
+    ("line", "evidence"),
+    [
+        (14, ["span 'imported pool'", "app.py:36", "fetch()", "opens span 'fetch"]),
+        (20, ["span 'factory pool'", "app.py:38"]),
+        (26, ["span 'attribute'", "app.py:40"]),
+        (30, ["span 'thread'", "app.py:42"]),
+    ],
+)
+def test_each_message_names_where_the_span_is_opened_and_what_the_worker_traces(
+    line: int, evidence: list[str]
+) -> None:
+    messages = {key[1]: message for key, message in lint_project().items()}
+    for text in evidence:
+        assert text in messages[line], messages[line]
+
+
+def test_flake8_on_one_file_still_sees_the_rest_of_the_project(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "flake8", "--select=OTC", f"--otc-cache-dir={tmp_path / 'cache'}",
+            str(PROJECT / "shop" / "handlers.py"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    lines = sorted(int(line.split(":")[1]) for line in completed.stdout.splitlines())
+    assert lines == [14, 20, 26, 30], completed.stdout + completed.stderr
+    assert (tmp_path / "cache" / ".gitignore").read_text(encoding="utf-8").strip().endswith("*")
