@@ -32,12 +32,15 @@ def analyze(
     file is judged on what it shows alone."""
     if project is not None and not settings.span_scope.reads_project:
         project = None
-    live = project is not None and path is not None and project.has_live_boundary(os.path.realpath(path))
+    public = settings.span_scope.assumes_public_api
+    live = (
+        project is not None and path is not None and project.has_live_boundary(os.path.realpath(path), public)
+    )
     if not live and not may_match(source, settings.span_scope):
         return []
     try:
         facts = collect_facts(tree)
-        view = ProjectView.of(project, path, facts) if project is not None and path is not None else None
+        view = ProjectView.of(project, path, facts, public) if project is not None and path is not None else None
         analysis = Analysis(facts, settings, view)
         findings = {
             finding

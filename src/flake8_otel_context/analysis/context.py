@@ -103,7 +103,7 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
         return None
     origin = analysis.activity.origin(boundary.site)
     if origin is not None and origin.assumed and not traced.strong:
-        if analysis.settings.span_scope is SpanScope.PROJECT:
+        if analysis.settings.span_scope is SpanScope.PUBLIC:
             return None  # a span only assumed, a worker only maybe traced: not enough to report
         origin = None  # a wider scope assumes the span itself
     where = f"it runs under {origin.describe()} and " if origin is not None else ""

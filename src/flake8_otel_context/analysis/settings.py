@@ -20,8 +20,13 @@ class SpanScope(str, enum.Enum):
     def reads_project(self) -> bool:
         return self is not SpanScope.LEXICAL
 
+    @property
+    def assumes_public_api(self) -> bool:
+        return self not in (SpanScope.LEXICAL, SpanScope.PROJECT)
+
     PROJECT = "project"  # where a span is current in this file or, through the project's calls, in another
     LEXICAL = "lexical"  # only where a span is visibly current (this file, read alone)
+    PUBLIC = "public"  # ... project, and every public function of a package (users call it in a span)
     ASYNC = "async"  # ... and in every ``async def`` (request handlers of async frameworks)
     FUNCTION = "function"  # ... and in every function
     EVERYWHERE = "everywhere"  # ... and module level, and files that never mention OpenTelemetry

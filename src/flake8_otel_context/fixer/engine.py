@@ -69,7 +69,10 @@ def fix_source(
     """Raises SyntaxError (and libcst's ParserSyntaxError) for code it cannot parse. ``project``
     (with the module's ``path``) is the same project model the flake8 plugin reads."""
     result = FixResult(source)
-    live = project is not None and path is not None and project.has_live_boundary(os.path.realpath(path))
+    public = options.settings.span_scope.assumes_public_api
+    live = (
+        project is not None and path is not None and project.has_live_boundary(os.path.realpath(path), public)
+    )
     if not live and not may_match(source, options.settings.span_scope):
         return result
     for _ in range(_MAX_ROUNDS):

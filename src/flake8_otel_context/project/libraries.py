@@ -94,7 +94,9 @@ def instrumented(qualified: str) -> bool:
 
 # Methods that an instrumentation package wraps in a span and makes current: whatever they call runs
 # inside it. Keyed by the project's top-level package; each entry is ``Class.method`` (it also matches
-# the same method of a subclass) or ``function``. Read from the instrumentations' own source (the
+# the same method of a subclass) or ``function``. (openinference's haystack instrumentation also
+# wraps every component's ``run``; reading those as spans cost more precision than it gained recall
+# on the labelled corpus, since many components only compute.) Read from the instrumentations' own source (the
 # version in brackets), since the project under analysis never shows them.
 INSTRUMENTED_ENTRY_POINTS: dict[str, tuple[str, frozenset[str]]] = {
     "smolagents": ("openinference-instrumentation-smolagents (0.1.20)", frozenset({

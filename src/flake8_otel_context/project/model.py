@@ -111,8 +111,6 @@ class FunctionRef:
 
 
 class ProjectModel:
-    public_api = True
-
     def __init__(self, summaries: list[ModuleSummary]) -> None:
         self.modules = {summary.name: summary for summary in summaries}
         self.by_path = {summary.path: summary for summary in summaries}
@@ -393,14 +391,17 @@ class ProjectModel:
     # -- 2. where spans are current ----------------------------------------------------------------
 
     @cached_property
-    def _live(self) -> dict[str, Origin]:
-        """Every project function that may run while a span is current, with where it comes from.
-        Spans the project shows (span blocks, decorators, tracing helpers, instrumented entry
-        points, routes) are followed first; the assumption that users call the public API under
-        their own spans only reaches what they do not."""
+    def _live(self) -> tuple[dict[str, Origin], dict[str, Origin]]:
+        """Every project function that may run while a span is current, with where it comes from:
+        first where the project shows the span (span blocks, decorators, tracing helpers,
+        instrumented entry points, routes), then also where it is only assumed (users call the
+        public API under their own spans), for the ``public`` scope and wider."""
         live: dict[str, Origin] = {}
+        shown: dict[str, Origin] = {}
         seen, assumed = self._span_seeds()
         for seeds in (seen, assumed):
+            if seeds is assumed:
+                shown = dict(live)
             pending: deque[FunctionRef] = deque()
             for target, origin in seeds:
                 if target.qualified not in live:
@@ -414,7 +415,7 @@ class ProjectModel:
                         if target.qualified not in live:
                             live[target.qualified] = _through(origin, ref.function.name)
                             pending.append(target)
-        return live
+        return shown, live
 
     def _span_seeds(self) -> tuple[list[tuple[FunctionRef, Origin]], list[tuple[FunctionRef, Origin]]]:
         """Where spans start: (functions the project shows in a span, functions only assumed in one)."""
@@ -432,7 +433,7 @@ class ProjectModel:
                     seen.append((ref, Origin(what, module.path, function.line)))
                 elif function.opens_span and function.span_line == function.line:
                     seen.append((ref, Origin(f"span {function.span_name!r}", module.path, function.line)))
-                elif self.public_api and _public(module, function):
+                elif _public(module, function):
                     what = f"the caller's span ({function.name}() is public: users call it under their own spans)"
                     assumed.append((ref, Origin(what, module.path, function.line, assumed=True)))
                 for call in function.calls:
@@ -536,8 +537,10 @@ class ProjectModel:
                         break
         return helpers
 
-    def live(self, module: str, function: str) -> Origin | None:
-        return self._live.get(f"{module}.{function}")
+    def live(self, module: str, function: str, assume_public: bool = False) -> Origin | None:
+        """Where a span current while ``function`` runs is opened; with ``assume_public``, also a
+        public function's callers' span."""
+        return self._live[assume_public].get(f"{module}.{function}")
 
     def span_helper(self, callee: str) -> Origin | None:
         """``with helper(...)``: the project's own tracing helper opens a span for the block."""
@@ -651,13 +654,21 @@ class ProjectModel:
         self._traced[key] = why
         return why
 
-    def has_live_boundary(self, path: str) -> bool:
+    def has_live_boundary(self, path: str, assume_public: bool = False) -> bool:
         """The module at ``path`` holds a call that may cross a boundary in a function that may run
         under a span: worth a full analysis even if it never mentions OpenTelemetry."""
         summary = self.by_path.get(path)
         if summary is None:
             return False
-        return any(self.live(summary.name, name) for name in summary.boundary_functions)
+        for name in summary.boundary_functions:
+            if self.live(summary.name, name, assume_public):
+                return True
+            function = summary.functions.get(name)
+            if function is not None and any(
+                self._span_at(summary, function, call.under) for call in function.calls if call.under
+            ):
+                return True
+        return False
 
     def function(self, module: str, name: str) -> FunctionRef | None:
         summary = self.modules.get(module)

@@ -21,18 +21,25 @@ _START_UP = ("__init__", "__post_init__", "start", "setup", "main", "run", "serv
 
 
 class ProjectView:
-    def __init__(self, model: ProjectModel, summary: ModuleSummary, facts: ModuleFacts) -> None:
+    def __init__(
+        self, model: ProjectModel, summary: ModuleSummary, facts: ModuleFacts, assume_public: bool = False
+    ) -> None:
         self.model = model
+        self.assume_public = assume_public
         self.module = summary.name
         self.path = summary.path
         self._reader = ModuleReader(facts, summary.name, summary.is_package)
 
     @classmethod
-    def of(cls, model: ProjectModel, path: str, facts: ModuleFacts) -> ProjectView | None:
+    def of(
+        cls, model: ProjectModel, path: str, facts: ModuleFacts, assume_public: bool = False
+    ) -> ProjectView | None:
         """The view of the module at ``path``; None when the project did not read it (then the file
-        is judged alone)."""
+        is judged alone). ``assume_public``: users call the public API under their own spans."""
         summary = model.by_path.get(os.path.realpath(path))
-        return cls(model, summary, facts) if summary is not None and not summary.error else None
+        if summary is None or summary.error:
+            return None
+        return cls(model, summary, facts, assume_public)
 
     def qualified(self, fn: FunctionFacts) -> str | None:
         return self._reader.names.get(id(fn))
@@ -53,7 +60,7 @@ class ProjectView:
     def live(self, fn: FunctionFacts) -> Origin | None:
         """Where a span current while ``fn`` runs is opened, when the project shows one."""
         name = self.qualified(fn)
-        return self.model.live(self.module, name) if name else None
+        return self.model.live(self.module, name, self.assume_public) if name else None
 
     def span_helper(self, site_withs: tuple[ast.Call, ...], fn: FunctionFacts) -> Origin | None:
         for entered in reversed(site_withs):
