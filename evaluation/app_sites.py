@@ -75,7 +75,9 @@ def main() -> None:
     )
     parser.add_argument("--corpus", type=Path, default=default_corpus())
     parser.add_argument("--package", action="append", help="only this pin, NAME==VERSION (repeatable)")
-    parser.add_argument("--packages-file", type=Path, default=APP_PACKAGES, help="pins (default: %(default)s)")
+    parser.add_argument(
+        "--packages-file", type=Path, default=APP_PACKAGES, help="pins (default: %(default)s)"
+    )
     arguments = parser.parse_args()
     labelled = {label.key for label in read_labels(APP_LABELS)} if APP_LABELS.exists() else set()
     writer = csv.writer(sys.stdout, lineterminator="\n")

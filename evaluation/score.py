@@ -35,8 +35,10 @@ from evaluation.corpus import (
     require_corpus,
 )
 from flake8_otel_context.analysis.settings import Settings, SpanScope
-from flake8_otel_context.checker import analyze, analyze_source
+from flake8_otel_context.checker import analyze
+from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.project.load import load_project
+from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_ON
 
 BOUNDARY_CODES = ("OTC101", "OTC102", "OTC103", "OTC104")
@@ -73,12 +75,14 @@ def app_reports(corpus: Path, settings: Settings = Settings()) -> dict[Site, fro
     return {site: frozenset(codes) for site, codes in found.items()}
 
 
-def _analyse(source: str, settings: Settings, codes: tuple[str, ...], project: object, path: Path) -> list:  # type: ignore[type-arg]
+def _analyse(
+    source: str, settings: Settings, codes: tuple[str, ...], project: ProjectModel, path: Path
+) -> list[Finding]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return []
-    return analyze(tree, source, settings, codes, project, str(path))  # type: ignore[arg-type]
+    return analyze(tree, source, settings, codes, project, str(path))
 
 
 @dataclass

@@ -190,7 +190,6 @@ def disk_state(directory: Path) -> dict[str, tuple[str, bytes | str]]:
     return state
 
 
-
 def without(state: dict[str, tuple[str, bytes | str]], *names: str) -> dict[str, tuple[str, bytes | str]]:
     return {name: entry for name, entry in state.items() if name not in names}
 

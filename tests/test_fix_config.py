@@ -94,7 +94,8 @@ def test_flake8_reports_a_bad_span_scope_without_a_traceback(project: Path) -> N
         [sys.executable, "-m", "flake8", "service.py"], capture_output=True, text=True, cwd=project
     )
     assert completed.returncode == 1
-    assert "otc-span-scope must be one of project, lexical, public, async, function, everywhere" in completed.stdout
+    choices = "project, lexical, public, async, function, everywhere"
+    assert f"otc-span-scope must be one of {choices}" in completed.stdout
     assert "Traceback" not in completed.stderr
 
 

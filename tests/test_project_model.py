@@ -34,6 +34,15 @@ def handle(work, item):
 """
 
 
+CALLS_RUN_IN_A_SPAN = """
+from pkg.work import run
+
+def main():
+    with tracer.start_as_current_span("job"):
+        run(1)
+"""
+
+
 def write(root: Path, files: dict[str, str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n", encoding="utf-8")
@@ -85,7 +94,7 @@ def test_an_executor_is_known_through_a_re_export_a_factory_and_a_property(tmp_p
 def test_a_span_opened_by_a_caller_in_another_module_reaches_the_boundary(tmp_path: Path) -> None:
     write(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/app.py": TRACED + "\nfrom pkg.work import run\n\ndef main():\n    with tracer.start_as_current_span('job'):\n        run(1)\n",
+        "pkg/app.py": TRACED + CALLS_RUN_IN_A_SPAN,
         "pkg/work.py": """\
             from concurrent.futures import ThreadPoolExecutor
             from pkg.app import fetch
@@ -171,7 +180,7 @@ def test_a_module_that_does_not_parse_costs_only_its_own_summary(tmp_path: Path)
         "pkg/__init__.py": "",
         "pkg/broken.py": "def broken(:\n",
         "pkg/undecodable.py": "",
-        "pkg/app.py": TRACED + "\nfrom pkg.work import run\n\ndef main():\n    with tracer.start_as_current_span('job'):\n        run(1)\n",
+        "pkg/app.py": TRACED + CALLS_RUN_IN_A_SPAN,
         "pkg/work.py": """\
             from concurrent.futures import ThreadPoolExecutor
             from pkg.app import fetch

@@ -40,7 +40,9 @@ def analyze(
         return []
     try:
         facts = collect_facts(tree)
-        view = ProjectView.of(project, path, facts, public) if project is not None and path is not None else None
+        view = None
+        if project is not None and path is not None:
+            view = ProjectView.of(project, path, facts, public)
         analysis = Analysis(facts, settings, view)
         findings = {
             finding

@@ -41,7 +41,8 @@ class SpanActivity:
             return None
         if site.spans:
             region = site.spans[-1]
-            return Origin(f"span {region_name(region.node) or site.function.name!r}", self._project.path, region.line)
+            name = region_name(region.node) or site.function.name
+            return Origin(f"span {name!r}", self._project.path, region.line)
         return self._project.span_helper(site.withs, site.function) or self._project.live(site.function)
 
 

@@ -41,7 +41,9 @@ class Kind(enum.Enum):
 
 
 class Values:
-    def __init__(self, facts: ModuleFacts, elsewhere: Callable[[ast.expr, FunctionFacts], Kind | None] | None = None) -> None:
+    def __init__(
+        self, facts: ModuleFacts, elsewhere: Callable[[ast.expr, FunctionFacts], Kind | None] | None = None
+    ) -> None:
         self.facts = facts
         # What another module says an expression is, asked when this module cannot tell.
         self._elsewhere = elsewhere

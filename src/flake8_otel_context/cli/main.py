@@ -184,9 +184,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         style=args.style,
     )
     files = list(python_files(args.paths, args.exclude))
-    project = (
-        load_project(args.paths, cache_setting(args.otc_cache_dir)) if options.settings.span_scope.reads_project else None
-    )
+    project = None
+    if options.settings.span_scope.reads_project:
+        project = load_project(args.paths, cache_setting(args.otc_cache_dir))
     write = not (args.check or args.diff)
     messages = err if args.diff else out
     status = EXIT_CLEAN

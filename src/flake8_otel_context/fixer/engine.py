@@ -64,7 +64,10 @@ def _identity(finding: Finding) -> tuple[str, str]:
 
 
 def fix_source(
-    source: str, options: FixOptions = FixOptions(), project: ProjectModel | None = None, path: str | None = None
+    source: str,
+    options: FixOptions = FixOptions(),
+    project: ProjectModel | None = None,
+    path: str | None = None,
 ) -> FixResult:
     """Raises SyntaxError (and libcst's ParserSyntaxError) for code it cannot parse. ``project``
     (with the module's ``path``) is the same project model the flake8 plugin reads."""
@@ -104,7 +107,9 @@ def fix_source(
     return result
 
 
-def _findings(source: str, options: FixOptions, project: ProjectModel | None, path: str | None) -> list[Finding]:
+def _findings(
+    source: str, options: FixOptions, project: ProjectModel | None, path: str | None
+) -> list[Finding]:
     tree = ast.parse(source)
     codes = DEFAULT_ON if options.codes is None else options.codes
     lines = physical_lines(source)

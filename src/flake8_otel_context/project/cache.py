@@ -3,7 +3,8 @@
 Like pylint's, the cache lives in the user's cache directory (``$XDG_CACHE_HOME`` or ``~/.cache``,
 under ``flake8-otel-context/projects/``, one directory per project root), so a lint run writes
 nothing into the project; relocated with ``otc-cache-dir`` it is one directory ignored by git on its
-own (a ``.gitignore`` of ``*``) and by backup tools (``CACHEDIR.TAG``), like mypy's and ruff's. One JSON file per module path, holding the key it was made for: the module's
+own (a ``.gitignore`` of ``*``) and by backup tools (``CACHEDIR.TAG``), like mypy's and ruff's.
+One JSON file per module path, holding the key it was made for: the module's
 name, its content's digest and the tool's own code. A summary is used only when all three match, so a
 stale, corrupt or foreign entry is rebuilt, never believed. Writes go through a temporary file and an
 atomic rename, so concurrent runs never read half a file. A cache that cannot be written costs speed,
@@ -22,11 +23,14 @@ from pathlib import Path
 from flake8_otel_context import __version__
 from flake8_otel_context.project.summary import ModuleSummary
 
+
 def default_directory(root: Path) -> Path:
     """Where the summaries of the project at ``root`` are kept unless ``otc-cache-dir`` says."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     name = hashlib.blake2b(str(root).encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
     return Path(base) / "flake8-otel-context" / "projects" / f"{root.name}-{name}"
+
+
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# flake8-otel-context's module summaries\n"
 
 

@@ -92,6 +92,7 @@ def instrumented(qualified: str) -> bool:
     """``qualified`` names something in a library whose calls make spans once instrumented."""
     return any(qualified == name or qualified.startswith(name + ".") for name in INSTRUMENTED_LIBRARIES)
 
+
 # Methods that an instrumentation package wraps in a span and makes current: whatever they call runs
 # inside it. Keyed by the project's top-level package; each entry is ``Class.method`` (it also matches
 # the same method of a subclass) or ``function``. (openinference's haystack instrumentation also
@@ -99,34 +100,111 @@ def instrumented(qualified: str) -> bool:
 # on the labelled corpus, since many components only compute.) Read from the instrumentations' own source (the
 # version in brackets), since the project under analysis never shows them.
 INSTRUMENTED_ENTRY_POINTS: dict[str, tuple[str, frozenset[str]]] = {
-    "smolagents": ("openinference-instrumentation-smolagents (0.1.20)", frozenset({
-        "MultiStepAgent.run", "CodeAgent._step_stream", "ToolCallingAgent._step_stream", "Tool.__call__",
-    })),
-    "agno": ("openinference-instrumentation-agno (0.1.24)", frozenset({
-        "Agent._run", "Agent._run_stream", "Agent._arun", "Agent._arun_stream", "Team._run",
-        "Team._run_stream", "Team._arun", "Team._arun_stream", "FunctionCall.execute",
-        "FunctionCall.aexecute", "Model.invoke", "Model.ainvoke", "Model.invoke_stream",
-        "Model.ainvoke_stream", "Parallel.execute", "Parallel.execute_stream", "Workflow.run",
-    })),
-    "haystack": ("openinference-instrumentation-haystack (0.1.46)", frozenset({
-        "Pipeline.run", "AsyncPipeline.run", "AsyncPipeline.run_async", "AsyncPipeline.run_async_generator",
-        "Pipeline._run_component", "AsyncPipeline._run_component_async",
-    })),
-    "dspy": ("openinference-instrumentation-dspy (0.1.48)", frozenset({
-        "LM.__call__", "LM.acall", "Predict.forward", "Predict.aforward", "Retrieve.forward",
-        "Module.__call__", "Module.acall", "Adapter.__call__", "Adapter.acall", "Tool.__call__", "Tool.acall",
-    })),
-    "crewai": ("openinference-instrumentation-crewai (1.1.21)", frozenset({
-        "Task._execute_core", "Crew.kickoff", "Flow.kickoff", "Flow.kickoff_async", "Flow._execute_method",
-        "Agent.kickoff", "BaseTool.run", "Tool.run",
-    })),
-    "google": ("openinference-instrumentation-google-adk (1.0.5)", frozenset({
-        "Runner.run_async", "BaseAgent.run_async",
-    })),
-    "mem0": ("openlit's mem0 instrumentation (1.45.0)", frozenset({
-        "Memory.add", "Memory.search", "Memory.get", "Memory.get_all", "Memory.update", "Memory.delete",
-        "Memory.delete_all", "Memory.history",
-    })),
+    "smolagents": (
+        "openinference-instrumentation-smolagents (0.1.20)",
+        frozenset(
+            {
+                "MultiStepAgent.run",
+                "CodeAgent._step_stream",
+                "ToolCallingAgent._step_stream",
+                "Tool.__call__",
+            }
+        ),
+    ),
+    "agno": (
+        "openinference-instrumentation-agno (0.1.24)",
+        frozenset(
+            {
+                "Agent._run",
+                "Agent._run_stream",
+                "Agent._arun",
+                "Agent._arun_stream",
+                "Team._run",
+                "Team._run_stream",
+                "Team._arun",
+                "Team._arun_stream",
+                "FunctionCall.execute",
+                "FunctionCall.aexecute",
+                "Model.invoke",
+                "Model.ainvoke",
+                "Model.invoke_stream",
+                "Model.ainvoke_stream",
+                "Parallel.execute",
+                "Parallel.execute_stream",
+                "Workflow.run",
+            }
+        ),
+    ),
+    "haystack": (
+        "openinference-instrumentation-haystack (0.1.46)",
+        frozenset(
+            {
+                "Pipeline.run",
+                "AsyncPipeline.run",
+                "AsyncPipeline.run_async",
+                "AsyncPipeline.run_async_generator",
+                "Pipeline._run_component",
+                "AsyncPipeline._run_component_async",
+            }
+        ),
+    ),
+    "dspy": (
+        "openinference-instrumentation-dspy (0.1.48)",
+        frozenset(
+            {
+                "LM.__call__",
+                "LM.acall",
+                "Predict.forward",
+                "Predict.aforward",
+                "Retrieve.forward",
+                "Module.__call__",
+                "Module.acall",
+                "Adapter.__call__",
+                "Adapter.acall",
+                "Tool.__call__",
+                "Tool.acall",
+            }
+        ),
+    ),
+    "crewai": (
+        "openinference-instrumentation-crewai (1.1.21)",
+        frozenset(
+            {
+                "Task._execute_core",
+                "Crew.kickoff",
+                "Flow.kickoff",
+                "Flow.kickoff_async",
+                "Flow._execute_method",
+                "Agent.kickoff",
+                "BaseTool.run",
+                "Tool.run",
+            }
+        ),
+    ),
+    "google": (
+        "openinference-instrumentation-google-adk (1.0.5)",
+        frozenset(
+            {
+                "Runner.run_async",
+                "BaseAgent.run_async",
+            }
+        ),
+    ),
+    "mem0": (
+        "openlit's mem0 instrumentation (1.45.0)",
+        frozenset(
+            {
+                "Memory.add",
+                "Memory.search",
+                "Memory.get",
+                "Memory.get_all",
+                "Memory.update",
+                "Memory.delete",
+                "Memory.delete_all",
+                "Memory.history",
+            }
+        ),
+    ),
 }
 # Decorators of a project's own span dispatcher that an instrumentation makes current
 # (llama-index's ``@dispatcher.span``, bridged to OpenTelemetry by openinference's LlamaIndexInstrumentor).

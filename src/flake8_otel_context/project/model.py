@@ -28,7 +28,6 @@ from flake8_otel_context.project.libraries import (
     INSTRUMENTED_ENTRY_POINTS,
     UNTRACED_METHODS,
     instrumented,
-    is_stdlib,
 )
 from flake8_otel_context.project.summary import ClassSummary, FunctionSummary, ModuleSummary, Value
 
@@ -60,7 +59,7 @@ def _memoised(method: Callable[..., _T]) -> Callable[..., _T | None]:
         cache = self._memo.setdefault(name, {})
         if key in cache:
             found = cache[key]
-            return None if found is _IN_PROGRESS else found  # type: ignore[no-any-return]
+            return None if found is _IN_PROGRESS else found
         cache[key] = _IN_PROGRESS
         value = method(self, key, *rest)
         cache[key] = value
@@ -178,7 +177,9 @@ class ProjectModel:
         found = self.class_named(qualified)
         if found is None:
             return []
-        order, seen, pending = [], set(), deque([found])
+        order: list[tuple[str, ClassSummary]] = []
+        seen: set[str] = set()
+        pending = deque([found])
         while pending and len(order) < 50:
             name, cls = pending.popleft()
             if name in seen:
@@ -204,7 +205,10 @@ class ProjectModel:
         """The base classes of a project class (and of its project bases) that the project does not
         define: where a thread pool subclass says what it is."""
         return [
-            base for _, cls in self._mro(class_qualified) for base in cls.bases if self.class_named(base) is None
+            base
+            for _, cls in self._mro(class_qualified)
+            for base in cls.bases
+            if self.class_named(base) is None
         ]
 
     # -- 1. what an object is ----------------------------------------------------------------------
@@ -271,7 +275,9 @@ class ProjectModel:
     def _property(self, class_name: str, attribute: str) -> FunctionRef | None:
         """The ``@property`` (or ``cached_property``) getter that computes ``attribute``."""
         getter = self.method(class_name, attribute)
-        if getter is not None and any(d.rpartition(".")[2] in _PROPERTIES for d in getter.function.decorators):
+        if getter is not None and any(
+            d.rpartition(".")[2] in _PROPERTIES for d in getter.function.decorators
+        ):
             return getter
         return None
 
@@ -298,7 +304,9 @@ class ProjectModel:
             owner_class = self._instance_class(owner, depth + 1)
             if owner_class is None:
                 return None
-            values = [v for _, cls in self._mro(owner_class) for v in reversed(cls.attributes.get(attribute, []))]
+            values = [
+                v for _, cls in self._mro(owner_class) for v in reversed(cls.attributes.get(attribute, []))
+            ]
             getter = self._property(owner_class, attribute)
             values += getter.function.returns if getter is not None else []
             for value in values:
@@ -434,12 +442,14 @@ class ProjectModel:
                 elif function.opens_span and function.span_line == function.line:
                     seen.append((ref, Origin(f"span {function.span_name!r}", module.path, function.line)))
                 elif _public(module, function):
-                    what = f"the caller's span ({function.name}() is public: users call it under their own spans)"
+                    what = f"the caller's span ({function.name}() is public: users call it in their spans)"
                     assumed.append((ref, Origin(what, module.path, function.line, assumed=True)))
                 for call in function.calls:
                     origin = self._span_at(module, function, call.under)
                     if origin is not None:
-                        seen += [(target, _through(origin, function.name)) for target in self.callees(call.callee)]
+                        seen += [
+                            (target, _through(origin, function.name)) for target in self.callees(call.callee)
+                        ]
         return seen, assumed
 
     def callees(self, callee: str) -> list[FunctionRef]:
@@ -484,9 +494,7 @@ class ProjectModel:
         owner, _, method = function.name.rpartition(".")
         if not owner or "." in owner:
             return False
-        return any(
-            f"{cls.name}.{method}" in names for _, cls in self._mro(f"{module.name}.{owner}")[1:]
-        )
+        return any(f"{cls.name}.{method}" in names for _, cls in self._mro(f"{module.name}.{owner}")[1:])
 
     def _span_at(self, module: ModuleSummary, function: FunctionSummary, under: str | None) -> Origin | None:
         if under is None:
@@ -520,7 +528,9 @@ class ProjectModel:
                 ref = FunctionRef(module, function)
                 if function.yields_in_span:
                     span = function.span_name or function.name
-                    helpers[ref.qualified] = Origin(f"span {span!r} of {function.name}()", module.path, function.span_line)
+                    helpers[ref.qualified] = Origin(
+                        f"span {span!r} of {function.name}()", module.path, function.span_line
+                    )
                 elif function.yield_withs or function.return_calls:
                     candidates.append(ref)
         changed = True
@@ -554,7 +564,11 @@ class ProjectModel:
         if tag == "p":
             return Evidence(f"calls {rest}(), a callable it is given", strong=False)
         if tag == "b":
-            return None if rest in _BUILTINS else Evidence(f"calls {rest}(), which the analysis cannot see", False)
+            return (
+                None
+                if rest in _BUILTINS
+                else Evidence(f"calls {rest}(), which the analysis cannot see", False)
+            )
         target = self.resolve_call(callee)
         if isinstance(target, ClassSummary):
             return None
@@ -564,7 +578,11 @@ class ProjectModel:
             return Evidence(f"reads the current context ({rest.rpartition('.')[2]}())")
         if tag == "f":  # a class of an instrumented library is only constructed: no request yet
             constructs = rest.rpartition(".")[2][:1].isupper()
-            return Evidence(f"calls {rest}(), which is instrumented") if self._instrumented(rest) and not constructs else None
+            return (
+                Evidence(f"calls {rest}(), which is instrumented")
+                if self._instrumented(rest) and not constructs
+                else None
+            )
         if tag == "m":
             instance, _, method = rest.rpartition("|")
             root = instance.split("#")[0].removesuffix("()")
@@ -596,7 +614,8 @@ class ProjectModel:
     def _subclass_methods(self, class_name: str, method: str) -> list[FunctionRef]:
         """``method`` as the project's subclasses of ``class_name`` define it: what a call through
         the base class may run when the base does not define it (``self.forward()`` in ``Module``)."""
-        found, pending, seen = [], [class_name], set()
+        found: list[FunctionRef] = []
+        pending, seen = [class_name], set[str]()
         while pending and len(seen) < 200:
             current = pending.pop()
             for sub in self._subclasses.get(current, []):

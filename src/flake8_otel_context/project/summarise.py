@@ -85,25 +85,30 @@ class ModuleReader:
         facts = self._facts
         summary = ModuleSummary(self._module, path, self._is_package, imports=self._module_imports())
         for name, bindings in facts.module.bindings.items():
-            summary.globals[name] = [self._value(b.value, facts.module) for b in bindings if not b.is_annotation]
+            summary.globals[name] = [
+                self._value(b.value, facts.module) for b in bindings if not b.is_annotation
+            ]
         for name, cls in facts.classes.items():
             summary.classes[name] = ClassSummary(
                 name,
                 cls.node.lineno,
                 bases=[self._absolute(base) for base in cls.bases if base],
                 attributes={
-                    attr: [self._value(b.value, self._method_scope(cls.methods), b.is_annotation) for b in bindings]
+                    attr: [
+                        self._value(b.value, self._method_scope(cls.methods), b.is_annotation)
+                        for b in bindings
+                    ]
                     for attr, bindings in cls.attributes.items()
                 },
                 methods=list(cls.methods),
             )
         for fn in facts.functions:
-            name = self.names.get(id(fn))
-            if name is None:
+            qualified = self.names.get(id(fn))
+            if qualified is None:
                 continue
-            summary.functions[name] = self._function(fn, name)
+            summary.functions[qualified] = self._function(fn, qualified)
             if any(_may_cross(site) for site in fn.sites):
-                summary.boundary_functions.append(name)
+                summary.boundary_functions.append(qualified)
         if any(_may_cross(site) for site in facts.module.sites):
             summary.boundary_functions.append("<module>")
         return summary
@@ -122,7 +127,8 @@ class ModuleReader:
                 if isinstance(statement, ast.Try):
                     pending += statement.finalbody + [s for h in statement.handlers for s in h.body]
         return {
-            local: absolute(target, self._module, self._is_package) for local, target in table.aliases().items()
+            local: absolute(target, self._module, self._is_package)
+            for local, target in table.aliases().items()
         }
 
     # -- names and references ----------------------------------------------------------------------
@@ -146,7 +152,11 @@ class ModuleReader:
             return f"{base}.{rest}" if rest else base
         if dotted.startswith("."):
             return dotted
-        if head in self._facts.classes or head in self._facts.module.local_defs or head in self._facts.module.bindings:
+        if (
+            head in self._facts.classes
+            or head in self._facts.module.local_defs
+            or head in self._facts.module.bindings
+        ):
             return f"{self._module}.{dotted}"
         return dotted
 
@@ -185,8 +195,8 @@ class ModuleReader:
             if callee.startswith("f:"):
                 return f"{callee[2:]}()"
             if callee.startswith("m:"):
-                receiver, _, method = callee[2:].partition("|")
-                return f"{receiver}#{method}()"
+                instance, _, method = callee[2:].partition("|")
+                return f"{instance}#{method}()"
             return None
         if isinstance(expr, ast.Name):
             bound = self._values.bindings(expr, fn)
@@ -200,15 +210,19 @@ class ModuleReader:
                 if scope is self._facts.module and scope is not fn:
                     return f"{self._module}.{expr.id}"
                 return self.ref(last.value, fn, depth + 1)
-            if expr.id in self._imports or expr.id in self._facts.classes or expr.id in self._facts.module.local_defs:
+            if (
+                expr.id in self._imports
+                or expr.id in self._facts.classes
+                or expr.id in self._facts.module.local_defs
+            ):
                 return self._absolute(expr.id)
             return None
         if isinstance(expr, ast.Attribute):
             if isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls") and fn.cls is not None:
                 return f"{self._module}.{fn.cls.node.name}()#{expr.attr}"
-            qualified = self._facts.imports.qualname(expr)
-            if qualified is not None:
-                return self._absolute(dotted_name(expr) or qualified)
+            imported = self._facts.imports.qualname(expr)
+            if imported is not None:
+                return self._absolute(dotted_name(expr) or imported)
             receiver = self.ref(expr.value, fn, depth + 1)
             return f"{receiver}#{expr.attr}" if receiver and receiver.endswith(("()", ")")) else None
         return None
@@ -240,9 +254,9 @@ class ModuleReader:
             receiver = func.value
             if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") and fn.cls is not None:
                 return f"m:{self._module}.{fn.cls.node.name}()|{func.attr}"
-            qualified = self._facts.imports.qualname(func)
-            if qualified is not None:
-                return f"f:{self._absolute(dotted_name(func) or qualified)}"
+            imported = self._facts.imports.qualname(func)
+            if imported is not None:
+                return f"f:{self._absolute(dotted_name(func) or imported)}"
             ref = self.ref(receiver, fn, depth)
             if ref is not None:
                 return f"m:{ref if ref.endswith(')') or '#' in ref else ref}|{func.attr}"
@@ -316,8 +330,11 @@ class ModuleReader:
             last = last_name(target) or ""
             receiver = target.value if isinstance(target, ast.Attribute) else None
             receiver_name = (last_name(receiver) or "").lower() if receiver is not None else ""
-            if call is not None and last in ROUTE_DECORATORS and call.args and (
-                receiver_name in _ROUTE_RECEIVERS or receiver_name.endswith(("app", "router", "bp"))
+            if (
+                call is not None
+                and last in ROUTE_DECORATORS
+                and call.args
+                and (receiver_name in _ROUTE_RECEIVERS or receiver_name.endswith(("app", "router", "bp")))
             ):
                 return f"a web route ({dotted_name(target)})"
             qualified = self._absolute(dotted_name(target) or "")

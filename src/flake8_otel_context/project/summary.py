@@ -104,9 +104,7 @@ class ModuleSummary:
             for name, fn in data["functions"].items()
         }
         classes = {
-            name: ClassSummary(
-                **{**c, "attributes": {a: values(v) for a, v in c["attributes"].items()}}
-            )
+            name: ClassSummary(**{**c, "attributes": {a: values(v) for a, v in c["attributes"].items()}})
             for name, c in data["classes"].items()
         }
         return cls(

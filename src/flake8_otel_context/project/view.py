@@ -69,7 +69,9 @@ class ProjectView:
                 return origin
         return None
 
-    def worker_traced(self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None) -> Evidence | None:
+    def worker_traced(
+        self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None
+    ) -> Evidence | None:
         """Why the worker may make spans, or None when nothing shows it can."""
         if local is not None:
             name = self.qualified(local)
@@ -94,6 +96,8 @@ class ProjectView:
             ref = self.model.function(self.module, name) if name else None
             if ref is not None and ref.function.loops_forever:
                 return True
-        daemon = any(k.arg == "daemon" and isinstance(k.value, ast.Constant) and k.value.value for k in call.keywords)
+        daemon = any(
+            k.arg == "daemon" and isinstance(k.value, ast.Constant) and k.value.value for k in call.keywords
+        )
         where = fn.name if fn.node is not None else "<module>"
         return daemon and (where == "<module>" or where.lstrip("_").startswith(_START_UP))
