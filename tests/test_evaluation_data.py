@@ -13,7 +13,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from evaluation.corpus import LABELS, packages, read_labels  # noqa: E402
+from evaluation.corpus import APP_LABELS, APP_PACKAGES, LABELS, packages, read_labels  # noqa: E402
 from flake8_otel_context.rules import DEFAULT_ON  # noqa: E402
 
 
@@ -44,3 +44,35 @@ def test_each_site_is_labelled_once_and_the_file_stays_sorted() -> None:
     keys = [label.key for label in labels]
     assert len(set(keys)) == len(keys)
     assert keys == sorted(keys), f"{LABELS.name} is kept sorted; write it with evaluation.corpus.write_labels"
+
+
+# The application-style corpus (evaluation/apps/): every boundary call of each package, labelled.
+APP_PREFIXES = ("lost:", "not a boundary:", "no span:", "untraced:", "carried:")
+BOUNDARY_CODES = {"OTC101", "OTC102", "OTC103", "OTC104"}
+
+
+def test_the_application_corpus_pins_at_least_twelve_projects_some_before_and_after_a_fix() -> None:
+    pinned = packages(APP_PACKAGES)
+    names = Counter(p.name for p in pinned)
+    assert len(names) >= 12
+    assert len({p.pin for p in pinned}) == len(pinned)
+    assert sum(1 for count in names.values() if count >= 2) >= 5  # broken and fixed releases
+    assert all(p.version[0].isdigit() and p.why for p in pinned)
+
+
+def test_the_application_corpus_has_150_sites_and_25_real_losses() -> None:
+    labels = read_labels(APP_LABELS)
+    assert len(labels) >= 150
+    assert sum(1 for label in labels if label.expected) >= 25
+
+
+def test_every_application_label_says_which_condition_holds_or_fails() -> None:
+    pins = {p.pin for p in packages(APP_PACKAGES)}
+    keys = []
+    for label in read_labels(APP_LABELS):
+        keys.append(label.key)
+        assert label.package in pins, label
+        assert label.expected <= BOUNDARY_CODES, label
+        assert label.reason.startswith(APP_PREFIXES), label
+        assert label.reason.startswith("lost:") == bool(label.expected), label
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)

@@ -1,0 +1,129 @@
+"""What the project model costs, side by side in one run (a benchmark, not a test).
+
+    python benchmarks/project_model.py --tree DIR [--tree DIR ...] [--repeat N] [--jobs N]
+
+For the trees given (each a project root, e.g. unpacked packages of the application corpus):
+
+1. flake8 alone, flake8 with this plugin on a cold cache (a fresh cache directory each run), and on
+   a warm one (the cache a previous run left): medians of CPU time (user + system of flake8 and its
+   workers) and their ratios. Goals: cold at most 1.15x flake8 alone, warm at most 1.03x.
+2. In process, over every module: ``ast.parse`` alone against summarising (parse plus the one walk),
+   cold and from the cache. Goal: summarising costs at most one parse plus one walk per file.
+3. Growth: the model built over the first 1/8, 1/4, 1/2 and all of the modules (cold), and the
+   log-log slope of time against lines. Linear growth is a slope near 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from peers import FLAKE8_ALONE, WITH_PLUGIN, Runs, flake8_program, run_once
+
+from flake8_otel_context.project.load import _summary, load_project, project_files
+from flake8_otel_context.project.model import ProjectModel
+
+COLD = "flake8 + plugin, cold cache"
+WARM = "flake8 + plugin, warm cache"
+COLD_GOAL, WARM_GOAL = 1.15, 1.03
+
+
+def flake8_runs(trees: list[Path], jobs: int, repeat: int) -> dict[str, Runs]:
+    flake8_args = ["--isolated", f"--jobs={jobs}", *map(str, trees)]
+    python = [sys.executable, "-c"]
+    warm_cache = tempfile.mkdtemp(prefix="otel-context-bench-warm-")
+    warm = [*python, flake8_program(["flake8-otel-context"]), f"--otc-cache-dir={warm_cache}"]
+    run_once(WARM, [*warm, *flake8_args], Runs())  # fills the warm cache
+    runs = {FLAKE8_ALONE: Runs(), COLD: Runs(), WARM: Runs()}
+    for _ in range(repeat):
+        cold_cache = tempfile.mkdtemp(prefix="otel-context-bench-cold-")
+        cold = [*python, flake8_program(["flake8-otel-context"]), f"--otc-cache-dir={cold_cache}"]
+        run_once(FLAKE8_ALONE, [*python, flake8_program(), *flake8_args], runs[FLAKE8_ALONE])
+        run_once(COLD, [*cold, *flake8_args], runs[COLD])
+        run_once(WARM, [*warm, *flake8_args], runs[WARM])
+    return runs
+
+
+def in_process(trees: list[Path]) -> tuple[list[Path], float, float, float]:
+    files = list(project_files(trees))
+    start = time.process_time()
+    for path in files:
+        try:
+            ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):
+            continue
+    parse = time.process_time() - start
+    cache = Path(tempfile.mkdtemp(prefix="otel-context-bench-inproc-"))
+    start = time.process_time()
+    load_project(map(str, trees), cache)
+    cold = time.process_time() - start
+    start = time.process_time()
+    load_project(map(str, trees), cache)
+    warm = time.process_time() - start
+    return files, parse, cold, warm
+
+
+def growth(files: list[Path]) -> list[tuple[int, int, float]]:
+    rows = []
+    for share in (8, 4, 2, 1):
+        chosen = files[: max(1, len(files) // share)]
+        lines = sum(path.read_bytes().count(b"\n") for path in chosen)
+        start = time.process_time()
+        model = ProjectModel([_summary(path, None) for path in chosen])
+        for module in model.modules.values():  # the whole-project questions, as a run asks them
+            for name in module.boundary_functions:
+                model.live(module.name, name)
+        rows.append((len(chosen), lines, time.process_time() - start))
+    return rows
+
+
+def slope(rows: list[tuple[int, int, float]]) -> float:
+    xs = [math.log(lines) for _, lines, _ in rows]
+    ys = [math.log(max(seconds, 1e-6)) for _, _, seconds in rows]
+    mean_x, mean_y = statistics.mean(xs), statistics.mean(ys)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tree", type=Path, action="append", required=True, help="a project root")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    arguments = parser.parse_args()
+    trees = [tree.resolve() for tree in arguments.tree]
+
+    files, parse, cold, warm = in_process(trees)
+    lines = sum(path.read_bytes().count(b"\n") for path in files)
+    print(f"{len(files)} modules, {lines:,} lines in {len(trees)} tree(s)\n")
+    print("| in process (CPU) | seconds | vs ast.parse |\n|---|---|---|")
+    print(f"| ast.parse of every module | {parse:.2f} | 1.00x |")
+    print(f"| project model, cold (parse + one walk + summary) | {cold:.2f} | {cold / parse:.2f}x |")
+    print(f"| project model, warm (from the cache) | {warm:.2f} | {warm / parse:.2f}x |")
+
+    rows = growth(files)
+    print("\n| modules | lines | model built (CPU s) |\n|---|---|---|")
+    for count, size, seconds in rows:
+        print(f"| {count} | {size:,} | {seconds:.2f} |")
+    print(f"\nlog-log slope of time against lines: {slope(rows):.2f} (linear: about 1)")
+
+    runs = flake8_runs(trees, arguments.jobs, arguments.repeat)
+    alone = runs[FLAKE8_ALONE].median_cpu
+    print(f"\n| flake8 run (--jobs={arguments.jobs}, median of {arguments.repeat}) | CPU s | vs alone | goal |")
+    print("|---|---|---|---|")
+    print(f"| {FLAKE8_ALONE} | {alone:.2f} | 1.000x | |")
+    ok = True
+    for name, goal in ((COLD, COLD_GOAL), (WARM, WARM_GOAL)):
+        ratio = runs[name].median_cpu / alone
+        ok &= ratio <= goal
+        print(f"| {name} | {runs[name].median_cpu:.2f} | {ratio:.3f}x | at most {goal:.2f}x |")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
