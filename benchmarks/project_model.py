@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peers import FLAKE8_ALONE, WITH_PLUGIN, Runs, flake8_program, run_once
+from peers import FLAKE8_ALONE, Runs, flake8_program, run_once
 
 from flake8_otel_context.project.load import _summary, load_project, project_files
 from flake8_otel_context.project.model import ProjectModel
@@ -91,7 +91,9 @@ def slope(rows: list[tuple[int, int, float]]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tree", type=Path, action="append", required=True, help="a project root")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
@@ -114,7 +116,9 @@ def main() -> int:
 
     runs = flake8_runs(trees, arguments.jobs, arguments.repeat)
     alone = runs[FLAKE8_ALONE].median_cpu
-    print(f"\n| flake8 run (--jobs={arguments.jobs}, median of {arguments.repeat}) | CPU s | vs alone | goal |")
+    print(
+        f"\n| flake8 run (--jobs={arguments.jobs}, median of {arguments.repeat}) | CPU s | vs alone | goal |"
+    )
     print("|---|---|---|---|")
     print(f"| {FLAKE8_ALONE} | {alone:.2f} | 1.000x | |")
     ok = True
