@@ -76,7 +76,7 @@ def load_project(paths: Iterable[str], cache_directory: Path | None | bool = Tru
     for root in roots:
         for path in project_files([root]):
             summaries.append(_summary(path, caches[root]))
-    return ProjectModel(summaries)
+    return ProjectModel(summaries).prepare()
 
 
 def cache_setting(text: str) -> Path | bool:

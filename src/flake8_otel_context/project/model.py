@@ -116,6 +116,12 @@ class ProjectModel:
         self._traced: dict[str, Evidence | None] = {}
         self._memo: dict[str, dict[str, Any]] = {}
 
+    def prepare(self) -> ProjectModel:
+        """Answer the whole-project questions now, once, in the process that builds the model: flake8
+        forks its workers after, and each would otherwise work them out again."""
+        _ = self._live, self._tracing_helpers, self._methods_by_name, self._subclasses
+        return self
+
     # -- names -------------------------------------------------------------------------------------
 
     @_memoised
