@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,32 @@ def test_flake8_on_one_file_still_sees_the_rest_of_the_project(tmp_path: Path) -
     lines = sorted(int(line.split(":")[1]) for line in completed.stdout.splitlines())
     assert lines == [14, 20, 26, 30], completed.stdout + completed.stderr
     assert (tmp_path / "cache" / ".gitignore").read_text(encoding="utf-8").strip().endswith("*")
+
+
+def flake8_codes(project: Path, cache: Path) -> list[str]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=OTC", f"--otc-cache-dir={cache}", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return sorted(line.split(": ", 1)[1][:6] + line.split(":")[1] for line in completed.stdout.splitlines())
+
+
+def test_a_warm_run_reuses_findings_only_while_nothing_in_the_project_changed(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    cache = tmp_path / "cache"
+    cold = flake8_codes(project, cache)
+    assert len(cold) == 4
+    assert flake8_codes(project, cache) == cold  # warm: from the cache
+    # handlers.py is untouched, but its workers no longer make spans: its findings must go.
+    clients = project / "shop" / "clients.py"
+    clients.write_text(
+        clients.read_text(encoding="utf-8").replace(
+            'with tracer.start_as_current_span(f"fetch {item}"):\n        return item.upper()',
+            "return item.upper()",
+        ),
+        encoding="utf-8",
+    )
+    assert flake8_codes(project, cache) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 from collections.abc import Iterator
 
 from flake8.exceptions import ExecutionError
@@ -11,7 +12,8 @@ from flake8.options.manager import OptionManager
 
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
-from flake8_otel_context.checker import analyze
+from flake8_otel_context.checker import NOT_ANALYSED, analyze
+from flake8_otel_context.project.cache import findings_key
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_OFF
@@ -85,5 +87,25 @@ class OtelContextChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type[OtelContextChecker]]]:
         source = "".join(self._lines)
-        for finding in analyze(self._tree, source, self.settings, project=self.project, path=self._filename):
-            yield finding.line, finding.col, finding.message, type(self)
+        for line, col, message in self._findings(source):
+            yield line, col, message, type(self)
+
+    def _findings(self, source: str) -> list[tuple[int, int, str]]:
+        """The analysis's findings, or those of an earlier run when neither this file, nor the
+        settings, nor any module of the project has changed since (every code: flake8 selects)."""
+        project = self.project
+        path = os.path.realpath(self._filename)
+        cache = project.cache_for(path) if project is not None else None
+        settings = f"{self.settings.span_scope.value}|{sorted(self.settings.propagating)}"
+        key = findings_key(source, settings, project.digest) if project is not None else ""
+        if cache is not None:
+            cached = cache.get_findings(path, key)
+            if cached is not None:
+                return cached
+        found = [
+            (f.line, f.col, f.message)
+            for f in analyze(self._tree, source, self.settings, project=project, path=self._filename)
+        ]
+        if cache is not None and not any(message.startswith(NOT_ANALYSED) for _, _, message in found):
+            cache.put_findings(path, key, found)
+        return found

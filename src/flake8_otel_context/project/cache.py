@@ -19,6 +19,7 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flake8_otel_context import __version__
 from flake8_otel_context.project.summary import ModuleSummary
@@ -44,6 +45,13 @@ def tool_key() -> str:
     return digest.hexdigest()
 
 
+def findings_key(source: str, settings: str, project: str) -> str:
+    """A file's findings depend on its text, the settings and every module's summary."""
+    digest = hashlib.blake2b(source.encode("utf-8", "surrogateescape"), digest_size=16)
+    digest.update(f"\0{settings}\0{project}\0{tool_key()}".encode())
+    return digest.hexdigest()
+
+
 def content_key(module: str, is_package: bool, data: bytes) -> str:
     digest = hashlib.blake2b(data, digest_size=16)
     digest.update(f"\0{module}\0{is_package}\0{tool_key()}".encode())
@@ -51,32 +59,57 @@ def content_key(module: str, is_package: bool, data: bytes) -> str:
 
 
 class SummaryCache:
+    """Module summaries, and the findings of a file already analysed against the same project."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._ready = False
 
-    def _entry(self, path: str) -> Path:
-        name = hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    def _entry(self, path: str, kind: str) -> Path:
+        text = f"{kind}\0{path}".encode("utf-8", "surrogateescape")
+        name = hashlib.blake2b(text, digest_size=16).hexdigest()
         return self.directory / name[:2] / f"{name}.json"
 
     def get(self, path: str, key: str) -> ModuleSummary | None:
+        stored = self._read(path, "summary", key)
         try:
-            with self._entry(path).open(encoding="utf-8") as handle:
-                stored = json.load(handle)
-            if stored.get("key") != key:
-                return None
-            return ModuleSummary.from_json(stored["summary"])
-        except (OSError, ValueError, KeyError, TypeError):
+            return ModuleSummary.from_json(stored) if stored is not None else None
+        except (KeyError, TypeError, ValueError):
             return None
 
     def put(self, path: str, key: str, summary: ModuleSummary) -> None:
-        entry = self._entry(path)
+        self._write(path, "summary", key, summary.to_json())
+
+    def get_findings(self, path: str, key: str) -> list[tuple[int, int, str]] | None:
+        """What the plugin reported in ``path`` when the file, the whole project's summaries and the
+        settings were exactly those ``key`` digests; None when any of them changed."""
+        stored = self._read(path, "findings", key)
+        if not isinstance(stored, list):
+            return None
+        try:
+            return [(int(line), int(col), str(message)) for line, col, message in stored]
+        except (TypeError, ValueError):
+            return None
+
+    def put_findings(self, path: str, key: str, findings: list[tuple[int, int, str]]) -> None:
+        self._write(path, "findings", key, findings)
+
+    def _read(self, path: str, kind: str, key: str) -> Any:
+        try:
+            with self._entry(path, kind).open(encoding="utf-8") as handle:
+                stored = json.load(handle)
+            return stored["value"] if stored.get("key") == key else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _write(self, path: str, kind: str, key: str, value: Any) -> None:
+        entry = self._entry(path, kind)
         try:
             self._prepare()
             entry.parent.mkdir(exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump({"key": key, "summary": summary.to_json()}, out, separators=(",", ":"))
+                json.dump({"key": key, "value": value}, out, separators=(",", ":"))
             os.replace(temporary, entry)
         except OSError:
             return

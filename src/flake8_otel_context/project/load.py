@@ -8,6 +8,7 @@ pre-commit on staged files) still sees the rest of its project.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -73,10 +74,15 @@ def load_project(paths: Iterable[str], cache_directory: Path | None | bool = Tru
     roots = sorted({project_root(Path(os.path.realpath(p))) for p in paths if p != "-"} or {Path.cwd()})
     caches = {root: _cache_for(root, cache_directory) for root in roots}
     summaries = []
+    digest = hashlib.blake2b(digest_size=16)
     for root in roots:
         for path in project_files([root]):
-            summaries.append(_summary(path, caches[root]))
-    return ProjectModel(summaries).prepare()
+            summary, key = _summary(path, caches[root])
+            summaries.append(summary)
+            digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
+    model = ProjectModel(summaries, digest.hexdigest())
+    model.caches = {str(root): cache for root, cache in caches.items() if cache is not None}
+    return model.prepare()
 
 
 def cache_setting(text: str) -> Path | bool:
@@ -97,23 +103,24 @@ def _cache_for(root: Path, cache_directory: Path | None | bool) -> SummaryCache 
     return None
 
 
-def _summary(path: Path, cache: SummaryCache | None) -> ModuleSummary:
+def _summary(path: Path, cache: SummaryCache | None) -> tuple[ModuleSummary, str]:
+    """The module's summary, and the key of what it was made from (its content, or why not)."""
     name, is_package = module_name(path)
     key = str(path)
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.py: never opened
-            return ModuleSummary(name, key, error="is not a regular file")
+            return ModuleSummary(name, key, error="is not a regular file"), "not a regular file"
         if status.st_size > MAX_FILE_BYTES:
-            return ModuleSummary(name, key, error="too large to summarise")
+            return ModuleSummary(name, key, error="too large to summarise"), f"too large {status.st_size}"
         data = path.read_bytes()
     except OSError as error:
-        return ModuleSummary(name, key, error=f"cannot be read: {error.strerror or error}")
+        return ModuleSummary(name, key, error=f"cannot be read: {error.strerror or error}"), "unreadable"
     digest = content_key(name, is_package, data)
     if cache is not None:
         cached = cache.get(key, digest)
         if cached is not None:
-            return cached
+            return cached, digest
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -122,4 +129,4 @@ def _summary(path: Path, cache: SummaryCache | None) -> ModuleSummary:
         summary = summarise(source, name, key, is_package)
     if cache is not None:
         cache.put(key, digest, summary)
-    return summary
+    return summary, digest

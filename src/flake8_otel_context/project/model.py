@@ -29,6 +29,7 @@ from flake8_otel_context.project.libraries import (
     UNTRACED_METHODS,
     instrumented,
 )
+from flake8_otel_context.project.cache import SummaryCache
 from flake8_otel_context.project.summary import ClassSummary, FunctionSummary, ModuleSummary, Value
 
 _MAX_DEPTH = 30
@@ -110,11 +111,19 @@ class FunctionRef:
 
 
 class ProjectModel:
-    def __init__(self, summaries: list[ModuleSummary]) -> None:
+    def __init__(self, summaries: list[ModuleSummary], digest: str = "") -> None:
+        # What the model was built from (every module's content key): a file's findings can be reused
+        # while the file, the settings and this digest stay the same.
+        self.digest = digest
+        self.caches: dict[str, SummaryCache] = {}
         self.modules = {summary.name: summary for summary in summaries}
         self.by_path = {summary.path: summary for summary in summaries}
         self._traced: dict[str, Evidence | None] = {}
         self._memo: dict[str, dict[str, Any]] = {}
+
+    def cache_for(self, path: str) -> SummaryCache | None:
+        """The cache of the project root ``path`` lies under, if the run has one."""
+        return next((cache for root, cache in self.caches.items() if path.startswith(root + os.sep)), None)
 
     def prepare(self) -> ProjectModel:
         """Answer the whole-project questions now, once, in the process that builds the model: flake8
