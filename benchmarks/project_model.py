@@ -75,7 +75,7 @@ def growth(files: list[Path]) -> list[tuple[int, int, float]]:
         chosen = files[: max(1, len(files) // share)]
         lines = sum(path.read_bytes().count(b"\n") for path in chosen)
         start = time.process_time()
-        model = ProjectModel([_summary(path, None) for path in chosen])
+        model = ProjectModel([_summary(path, None)[0] for path in chosen])
         for module in model.modules.values():  # the whole-project questions, as a run asks them
             for name in module.boundary_functions:
                 model.live(module.name, name)
