@@ -67,3 +67,23 @@ def last_name(expr: ast.expr) -> str | None:
     if isinstance(expr, ast.Name):
         return expr.id
     return None
+
+
+def annotated_types(annotation: ast.expr) -> list[ast.expr]:
+    """The types an annotation names: ``"Executor | None"``, ``Optional[Pool]`` -> ``Executor``, ``Pool``
+    (string annotations parsed, ``Optional[...]`` and ``X | Y`` unwrapped)."""
+    pending, found = [annotation], []
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                pending.append(ast.parse(node.value, mode="eval").body)
+            except SyntaxError:
+                continue
+        elif isinstance(node, ast.Subscript):
+            pending.append(node.slice)
+        elif isinstance(node, ast.BinOp):
+            pending += [node.left, node.right]
+        else:
+            found.append(node)
+    return found

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Callable
 
 from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts
-from flake8_otel_context.analysis.names import dotted_name
+from flake8_otel_context.analysis.names import annotated_types, dotted_name
 from flake8_otel_context.analysis.vocabulary import (
     COPY_CONTEXT,
     EXECUTOR_TYPES,
@@ -123,17 +123,12 @@ class Values:
         return None
 
     def annotation_kind(self, annotation: ast.expr) -> Kind | None:
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-            try:
-                annotation = ast.parse(annotation.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(annotation, ast.Subscript):  # Optional[X]
-            return self.annotation_kind(annotation.slice)
-        if isinstance(annotation, ast.BinOp):  # X | None
-            return self.annotation_kind(annotation.left) or self.annotation_kind(annotation.right)
-        qualname = self.facts.imports.qualname(annotation)
-        return self._class_kind(qualname) if qualname else None
+        for named in annotated_types(annotation):
+            qualname = self.facts.imports.qualname(named)
+            kind = self._class_kind(qualname) if qualname else None
+            if kind is not None:
+                return kind
+        return None
 
     @staticmethod
     def _class_kind(qualname: str) -> Kind | None:

@@ -361,19 +361,7 @@ class ProjectModel:
         owner, _, method = ref.function.name.rpartition(".")
         if not owner or "." in owner:
             return [ref]
-        found, pending, seen = [ref], [f"{ref.module.name}.{owner}"], set()
-        while pending and len(found) < 50:
-            cls = pending.pop()
-            for sub in self._subclasses.get(cls, []):
-                if sub in seen:
-                    continue
-                seen.add(sub)
-                pending.append(sub)
-                module, _, name = sub.rpartition(".")
-                override = self.modules[module].functions.get(f"{name}.{method}")
-                if override is not None:
-                    found.append(FunctionRef(self.modules[module], override))
-        return found
+        return [ref, *self._subclass_methods(f"{ref.module.name}.{owner}", method)]
 
     def executor_carries_context(self, ref: str | None) -> bool:
         """An executor of a project class whose ``submit`` captures the caller's context itself

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
-from flake8_otel_context.analysis.names import ImportTable, dotted_name, last_name
+from flake8_otel_context.analysis.names import ImportTable, annotated_types, dotted_name, last_name
 from flake8_otel_context.analysis.values import Values
 from flake8_otel_context.analysis.vocabulary import (
     COPY_CONTEXT,
@@ -172,17 +172,12 @@ class ModuleReader:
         return Value(ref=self.ref(expr, fn))
 
     def _annotation(self, annotation: ast.expr) -> str | None:
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-            try:
-                annotation = ast.parse(annotation.value, mode="eval").body
-            except SyntaxError:
-                return None
-        if isinstance(annotation, ast.Subscript):  # Optional[X]
-            return self._annotation(annotation.slice)
-        if isinstance(annotation, ast.BinOp):  # X | None
-            return self._annotation(annotation.left) or self._annotation(annotation.right)
-        dotted = dotted_name(annotation)
-        return f"{self._absolute(dotted)}()" if dotted and dotted != "None" else None
+        """An instance of the first type the annotation names."""
+        for named in annotated_types(annotation):
+            dotted = dotted_name(named)
+            if dotted and dotted != "None":
+                return f"{self._absolute(dotted)}()"
+        return None
 
     def ref(self, expr: ast.expr, fn: FunctionFacts, depth: int = 0) -> str | None:
         """A reference for what ``expr`` evaluates to, when it depends on names the module can name."""
