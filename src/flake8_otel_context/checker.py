@@ -13,7 +13,7 @@ from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.analysis.walker import collect_facts
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.project.view import ProjectView
-from flake8_otel_context.rules import RULES
+from flake8_otel_context.rules import RULES, needed_words
 
 # Reported instead of findings when a file cannot be analysed; the run goes on with other files.
 NOT_ANALYSED = "OTC900"
@@ -36,7 +36,7 @@ def analyze(
     live = (
         project is not None and path is not None and project.has_live_boundary(os.path.realpath(path), public)
     )
-    if not live and not may_match(source, settings.span_scope):
+    if not live and not may_match(source, settings.span_scope, needed_words(codes)):
         return []
     try:
         facts = collect_facts(tree)

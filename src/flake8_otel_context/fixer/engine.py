@@ -26,7 +26,7 @@ from flake8_otel_context.fixer.files import physical_lines
 from flake8_otel_context.fixer.fixes import FIXES
 from flake8_otel_context.fixer.tree import FixTree
 from flake8_otel_context.project.model import ProjectModel
-from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE
+from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE, needed_words
 
 _MAX_ROUNDS = 10
 
@@ -76,7 +76,8 @@ def fix_source(
     live = (
         project is not None and path is not None and project.has_live_boundary(os.path.realpath(path), public)
     )
-    if not live and not may_match(source, options.settings.span_scope):
+    words = needed_words(DEFAULT_ON if options.codes is None else options.codes)
+    if not live and not may_match(source, options.settings.span_scope, words):
         return result
     for _ in range(_MAX_ROUNDS):
         findings = _findings(result.source, options, project, path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Collection
 
 from flake8_otel_context.rules.rule import Rule
 
@@ -18,3 +19,8 @@ RULES: tuple[Rule, ...] = tuple(
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 DEFAULT_ON = tuple(rule.code for rule in RULES if rule.enabled_by_default)
 DEFAULT_OFF = tuple(rule.code for rule in RULES if not rule.enabled_by_default)
+
+
+def needed_words(codes: Collection[str] | None) -> frozenset[str]:
+    """What the text pre-check looks for: the union of the words the selected rules need."""
+    return frozenset(word for rule in RULES if codes is None or rule.code in codes for word in rule.needs)

@@ -93,4 +93,5 @@ def handle(items):
         "see which calls run at once"
     ),
     check=check,
+    needs=("copy_context",),
 )

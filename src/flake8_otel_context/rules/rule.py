@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.precheck import TRACING_WORDS
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Rule:
     check: Callable[[Analysis], Iterable[Finding]]
     not_fixable: str = ""  # when fix is None: why the fixer leaves it to a person
     enabled_by_default: bool = True
+    # Words one of which the file must contain for the rule to have anything to find (the text
+    # pre-check runs the rule only then).
+    needs: tuple[str, ...] = TRACING_WORDS
     breaks_at_runtime: bool = True
 
     def finding(
