@@ -5,6 +5,7 @@ service under the SDK shows exactly those requests losing their span."""
 from __future__ import annotations
 
 import ast
+import io
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 from fixture_files import FIXTURES, run_program
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.checker import analyze
+from flake8_otel_context.cli.main import main
 from flake8_otel_context.project.load import load_project
 
 PROJECT = FIXTURES / "project"
@@ -117,3 +119,14 @@ def test_a_warm_run_reuses_findings_only_while_nothing_in_the_project_changed(tm
         encoding="utf-8",
     )
     assert flake8_codes(project, cache) == []
+
+
+def test_the_fixer_repairs_the_service_without_giving_a_module_a_new_dependency(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    status = main(["--otc-cache-dir=none", "-j", "1", str(project)], out=io.StringIO(), err=io.StringIO())
+    assert status == 1
+    handlers = (project / "shop" / "handlers.py").read_text(encoding="utf-8")
+    assert "opentelemetry" not in handlers  # the call-site contextvars form, never a new import
+    assert handlers.count("contextvars.copy_context().run") == 4
+    assert run_program(project / "app.py")["mismatches"] == []

@@ -44,6 +44,12 @@ class Imports:
                 for small in statement.body:
                     self._record(small)
 
+    @property
+    def has_opentelemetry(self) -> bool:
+        """The file already imports OpenTelemetry at its top level: a rewrite may use it without
+        giving the module a dependency it did not have."""
+        return any(name == "opentelemetry" or name.startswith("opentelemetry.") for name in self._names.values())
+
     def _record(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Import):
             for alias in small.names:

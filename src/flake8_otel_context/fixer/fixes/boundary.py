@@ -101,11 +101,11 @@ def _changeable_definition(
     """The worker's ``def``, when adding a first parameter to it cannot break a caller.
 
     Every use must be visible: the function is nested, or private to this module, and each of its
-    uses is the worker of a boundary being fixed now.
+    uses is the worker of a boundary being fixed now. The module must already import OpenTelemetry.
     """
     worker = site.worker.value
-    if tree.style != "auto" or not isinstance(worker, cst.Name):
-        return None
+    if tree.style != "auto" or not isinstance(worker, cst.Name) or not tree.imports.has_opentelemetry:
+        return None  # a module without OpenTelemetry gets the call-site form, never a new dependency
     scope = tree.scope(worker)
     if scope is None:
         return None
