@@ -2033,7 +2033,7 @@ IMPORTS = [
         """,
     ),
     rewrite(
-        "new-third-party-section-goes-between-stdlib-and-local-imports",
+        "module-without-opentelemetry-gets-the-call-site-form-not-a-new-dependency",
         """\
         from concurrent.futures import ThreadPoolExecutor
 
@@ -2049,24 +2049,19 @@ IMPORTS = [
                 return pool.submit(_w, x).result()
         """,
         """\
+        import contextvars
         from concurrent.futures import ThreadPoolExecutor
-
-        from opentelemetry import context as otel_context
 
         from . import tracer
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
+        def _w(x):
+            return x
 
 
         def go(pool: ThreadPoolExecutor, x):
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, otel_context.get_current(), x).result()
+                return pool.submit(contextvars.copy_context().run, _w, x).result()
         """,
     ),
     rewrite(
@@ -2132,7 +2127,7 @@ IMPORTS = [
         ''',
     ),
     rewrite(
-        "third-party-import-goes-after-the-future-import",
+        "module-without-opentelemetry-gets-its-stdlib-import-after-the-future-import",
         '''\
         """Reports."""
 
@@ -2152,20 +2147,16 @@ IMPORTS = [
 
         from __future__ import annotations
 
-        from opentelemetry import context as otel_context
+        import contextvars
 
 
         async def go(loop, tracer):
             with tracer.start_as_current_span("s"):
-                await loop.run_in_executor(None, _w, otel_context.get_current())
+                await loop.run_in_executor(None, contextvars.copy_context().run, _w)
 
 
-        def _w(ctx):
-            token = otel_context.attach(ctx)
-            try:
-                print("x")
-            finally:
-                otel_context.detach(token)
+        def _w():
+            print("x")
         ''',
     ),
     rewrite(
