@@ -48,7 +48,7 @@ class Imports:
     def has_opentelemetry(self) -> bool:
         """The file already imports OpenTelemetry at its top level: a rewrite may use it without
         giving the module a dependency it did not have."""
-        return any(name == "opentelemetry" or name.startswith("opentelemetry.") for name in self._names.values())
+        return any(name.partition(".")[0] == "opentelemetry" for name in self._names.values())
 
     def _record(self, small: cst.BaseSmallStatement) -> None:
         if isinstance(small, cst.Import):
