@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from evaluation.sites import call_named
 from evaluation.corpus import (
     APP_LABELS,
     APP_PACKAGES,
@@ -53,20 +54,9 @@ def boundary_sites(root: Path) -> Iterator[tuple[str, int, str]]:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError):
             continue
-        found = {node.lineno: name for node in ast.walk(tree) if (name := _boundary_call(node))}
+        found = {node.lineno: name for node in ast.walk(tree) if (name := call_named(node, BOUNDARY_CALLS))}
         for line in sorted(found):
             yield relative, line, found[line]
-
-
-def _boundary_call(node: ast.AST) -> str | None:
-    if not isinstance(node, ast.Call):
-        return None
-    function = node.func
-    if isinstance(function, ast.Attribute) and function.attr in BOUNDARY_CALLS:
-        return function.attr
-    if isinstance(function, ast.Name) and function.id in BOUNDARY_CALLS - {"map"}:
-        return function.id
-    return None
 
 
 def main() -> None:

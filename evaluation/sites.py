@@ -48,20 +48,22 @@ def sites(package: Package, corpus: Path) -> Iterator[tuple[str, int, str]]:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError):
             continue
-        found = {node.lineno: name for node in ast.walk(tree) if (name := _site_call(node))}
+        found = {node.lineno: name for node in ast.walk(tree) if (name := call_named(node, SITE_CALLS))}
         for finding in analyze(tree, source, codes=DEFAULT_ON):
             found.setdefault(finding.line, finding.code + " report")
         for line in sorted(found):
             yield relative, line, found[line]
 
 
-def _site_call(node: ast.AST) -> str | None:
+def call_named(node: ast.AST, names: frozenset[str]) -> str | None:
+    """The name ``node`` calls when it is one of ``names`` (``map`` only as a method: the builtin
+    crosses nothing)."""
     if not isinstance(node, ast.Call):
         return None
     function = node.func
-    if isinstance(function, ast.Attribute) and function.attr in SITE_CALLS:
+    if isinstance(function, ast.Attribute) and function.attr in names:
         return function.attr
-    if isinstance(function, ast.Name) and function.id in SITE_CALLS - {"map"}:
+    if isinstance(function, ast.Name) and function.id in names - {"map"}:
         return function.id
     return None
 
