@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,13 @@ class TestCache:
         blocker.write_text("a file where the cache directory should be", encoding="utf-8")
         model = load_project([str(tmp_path)], cache_directory=blocker / "cache")
         assert "fetch" in model.modules["a"].functions
+
+    def test_concurrent_runs_sharing_a_cache_all_get_whole_answers(self, tmp_path: Path) -> None:
+        files = {f"m{index}.py": TRACED for index in range(20)}
+        write(tmp_path / "project", files)
+        cache = tmp_path / "cache"
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            models = list(pool.map(lambda _: load_project([str(tmp_path / "project")], cache), range(8)))
+        for model in models:
+            assert all(set(model.modules[f"m{i}"].functions) == {"fetch", "handle"} for i in range(20))
+        assert not list(cache.rglob("*.tmp"))
