@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -130,3 +131,18 @@ def test_the_fixer_repairs_the_service_without_giving_a_module_a_new_dependency(
     assert "opentelemetry" not in handlers  # the call-site contextvars form, never a new import
     assert handlers.count("contextvars.copy_context().run") == 4
     assert run_program(project / "app.py")["mismatches"] == []
+
+
+def test_sarif_gives_the_chain_as_a_code_flow_from_the_span_to_the_crossing(tmp_path: Path) -> None:
+    out = io.StringIO()
+    main(["--check", "--format", "sarif", "--otc-cache-dir=none", str(PROJECT)], out=out, err=io.StringIO())
+    results = json.loads(out.getvalue())["runs"][0]["results"]
+    flows = {
+        result["locations"][0]["physicalLocation"]["region"]["startLine"]: result["codeFlows"][0]
+        for result in results
+    }
+    steps = flows[14]["threadFlows"][0]["locations"]
+    assert [step["location"]["physicalLocation"]["region"]["startLine"] for step in steps] == [36, 14]
+    assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"].endswith("app.py")
+    assert "span 'imported pool' is opened here" in steps[0]["location"]["message"]["text"]
+    assert "reached via main()" in steps[1]["location"]["message"]["text"]

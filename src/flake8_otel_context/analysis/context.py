@@ -7,6 +7,7 @@ from functools import cached_property
 
 from flake8_otel_context.analysis.boundaries import Boundary, Propagation, find_boundaries, tears_down
 from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts, Site, SpanRegion
+from flake8_otel_context.analysis.findings import Because, Step
 from flake8_otel_context.analysis.scope import SpanActivity
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.analysis.values import Kind, Values
@@ -61,7 +62,7 @@ def describe(expr: ast.AST, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def lost_context(analysis: Analysis, *vias: str) -> list[tuple[Boundary, str]]:
+def lost_context(analysis: Analysis, *vias: str) -> list[tuple[Boundary, Because]]:
     """Thread-side boundaries of the given kinds that run their worker without the caller's span,
     each with what the project model adds to the message (why it believes it; "" for a file read
     alone)."""
@@ -82,13 +83,13 @@ def lost_context(analysis: Analysis, *vias: str) -> list[tuple[Boundary, str]]:
     return lost
 
 
-def why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
+def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     """With the project: where the span comes from and what in the worker makes spans, or None when
     the project shows there is nothing to lose (a long-lived worker, a worker that makes no span,
     a wrapper or executor of the project that carries the context)."""
     project = analysis.project
     if project is None:
-        return ""
+        return Because()
     fn, worker = boundary.site.function, analysis.propagation.unwrap_partial(boundary.worker)
     if isinstance(worker, ast.Call) and project.wrapper_captures_context(worker, fn):
         return None
@@ -107,7 +108,13 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> str | None:
             return None  # a span only assumed, a worker only maybe traced: not enough to report
         origin = None  # a wider scope assumes the span itself
     where = f"it runs under {origin.describe()} and " if origin is not None else ""
-    return f" (here {where}{traced.text}: that span will start a new trace)"
+    text = f" (here {where}{traced.text}: that span will start a new trace)"
+    if origin is None:
+        return Because(text)
+    via = f", reached via {' -> '.join(name + '()' for name in origin.via)}" if origin.via else ""
+    opened = Step(origin.path, origin.line, f"{origin.what} is opened here")
+    crossing = f"{boundary.label}() crosses to another thread without it{via}; {traced.text}"
+    return Because(text, (opened, Step(project.path, boundary.site.call.lineno, crossing)))
 
 
 def is_asyncio_scheduler(site: Site) -> bool:

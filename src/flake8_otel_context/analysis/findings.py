@@ -25,6 +25,24 @@ class Span:
         )
 
 
+@dataclass(frozen=True)
+class Step:
+    """One place in the chain a user needs to believe a finding (a code-scanning ``codeFlows`` step)."""
+
+    path: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Because:
+    """What the project model adds to a finding: the sentence for the message and the chain of
+    places behind it (where the span is opened, where the work crosses)."""
+
+    text: str = ""
+    flow: tuple[Step, ...] = ()
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem at one place.
@@ -41,6 +59,7 @@ class Finding:
     code: str
     message: str
     anchors: tuple[tuple[str, Span], ...] = field(default=(), compare=False)
+    flow: tuple[Step, ...] = field(default=(), compare=False)
 
     @classmethod
     def at(
@@ -49,10 +68,11 @@ class Finding:
         code: str,
         message: str,
         anchors: dict[str, ast.expr | ast.stmt] | None = None,
+        flow: tuple[Step, ...] = (),
     ) -> Finding:
         span = Span.of(node)
         named = tuple((name, Span.of(anchor)) for name, anchor in (anchors or {}).items())
-        return cls(span.line, span.col, span.end_line, span.end_col, code, message, named)
+        return cls(span.line, span.col, span.end_line, span.end_col, code, message, named, flow)
 
     @property
     def span(self) -> Span:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flake8_otel_context import __version__
+from flake8_otel_context.analysis.findings import Step
 from flake8_otel_context.fixer.run import FileReport, Reported
 from flake8_otel_context.rules import RULES, RULES_BY_CODE
 
@@ -29,6 +30,7 @@ def as_json(reports: Sequence[FileReport]) -> str:
             "message": item.finding.message,
             "fixable": item.reason is None,
             "reason": item.reason,
+            "flow": [{"file": s.path, "line": s.line, "message": s.message} for s in item.finding.flow],
         }
         for report in reports
         for item in report.findings
@@ -85,6 +87,23 @@ def as_sarif(reports: Sequence[FileReport]) -> str:
     return json.dumps(document, indent=2)
 
 
+def _code_flow(flow: Sequence[Step]) -> dict[str, Any]:
+    """The chain behind a finding, step by step, as code-scanning interfaces show it."""
+    steps = [
+        {
+            "location": {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(step.path)},
+                    "region": {"startLine": step.line},
+                },
+                "message": {"text": step.message},
+            }
+        }
+        for step in flow
+    ]
+    return {"threadFlows": [{"locations": steps}]}
+
+
 def _sarif_result(path: str, item: Reported, index: dict[str, int]) -> dict[str, Any]:
     finding = item.finding
     result: dict[str, Any] = {
@@ -110,6 +129,8 @@ def _sarif_result(path: str, item: Reported, index: dict[str, int]) -> dict[str,
         result["ruleIndex"] = index[finding.code]
     if item.reason is not None:
         result["properties"]["reason"] = item.reason
+    if finding.flow:
+        result["codeFlows"] = [_code_flow(finding.flow)]
     return result
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flake8_otel_context.analysis.context import Analysis
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Because, Finding
 from flake8_otel_context.analysis.precheck import TRACING_WORDS
 
 
@@ -36,11 +36,11 @@ class Rule:
         self,
         node: ast.AST,
         anchors: dict[str, ast.expr | ast.stmt] | None = None,
-        because: str = "",
+        because: Because = Because(),
         **details: str,
     ) -> Finding:
         """``because``: the evidence the project model found (where the span is opened, what the
-        worker does that is traced), added after the advice."""
+        worker does that is traced), added after the advice, with its chain of places."""
         assert isinstance(node, (ast.expr, ast.stmt))
-        message = f"{self.code} {self.message.format(**details)}{because}"
-        return Finding.at(node, self.code, message, anchors)
+        message = f"{self.code} {self.message.format(**details)}{because.text}"
+        return Finding.at(node, self.code, message, anchors, because.flow)
