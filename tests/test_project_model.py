@@ -35,13 +35,23 @@ def handle(work, item):
 """
 
 
-CALLS_RUN_IN_A_SPAN = """
+# pkg/app.py opens a span and calls run() in pkg/work.py, whose pool submit (line 5) loses it.
+SPAN_IN_ANOTHER_MODULE = {
+    "pkg/app.py": TRACED + """
 from pkg.work import run
 
 def main():
     with tracer.start_as_current_span("job"):
         run(1)
-"""
+""",
+    "pkg/work.py": """\
+        from concurrent.futures import ThreadPoolExecutor
+        from pkg.app import fetch
+        POOL = ThreadPoolExecutor()
+        def run(item):
+            return POOL.submit(fetch, item).result()
+    """,
+}
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -95,14 +105,7 @@ def test_an_executor_is_known_through_a_re_export_a_factory_and_a_property(tmp_p
 def test_a_span_opened_by_a_caller_in_another_module_reaches_the_boundary(tmp_path: Path) -> None:
     write(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/app.py": TRACED + CALLS_RUN_IN_A_SPAN,
-        "pkg/work.py": """\
-            from concurrent.futures import ThreadPoolExecutor
-            from pkg.app import fetch
-            POOL = ThreadPoolExecutor()
-            def run(item):
-                return POOL.submit(fetch, item).result()
-        """,
+        **SPAN_IN_ANOTHER_MODULE,
     })  # fmt: skip
     assert codes(tmp_path, "pkg/work.py") == [(5, "OTC102")]
 
@@ -181,14 +184,7 @@ def test_a_module_that_does_not_parse_costs_only_its_own_summary(tmp_path: Path)
         "pkg/__init__.py": "",
         "pkg/broken.py": "def broken(:\n",
         "pkg/undecodable.py": "",
-        "pkg/app.py": TRACED + CALLS_RUN_IN_A_SPAN,
-        "pkg/work.py": """\
-            from concurrent.futures import ThreadPoolExecutor
-            from pkg.app import fetch
-            POOL = ThreadPoolExecutor()
-            def run(item):
-                return POOL.submit(fetch, item).result()
-        """,
+        **SPAN_IN_ANOTHER_MODULE,
     })  # fmt: skip
     (tmp_path / "pkg/undecodable.py").write_bytes(b"x = '\xff'\n")
     model = load_project([str(tmp_path)], cache_directory=False)

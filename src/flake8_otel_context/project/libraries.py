@@ -7,8 +7,6 @@ are instrumented, which decorators open spans, which framework entry points run 
 
 from __future__ import annotations
 
-import sys
-
 # Top-level modules (or dotted prefixes) with an OpenTelemetry instrumentation, so a call into them
 # from a worker makes spans once the service is instrumented. Sources: the opentelemetry-python-contrib
 # `instrumentation/` directory (HTTP, databases, caches, queues, cloud SDKs, RPC), openinference's and
@@ -82,10 +80,6 @@ UNTRACED_METHODS = frozenset(
         "model_dump", "dict", "json", "to_dict", "shutdown", "stop", "terminate", "kill",
     }
 )  # fmt: skip
-
-
-def is_stdlib(qualified: str) -> bool:
-    return qualified.partition(".")[0] in sys.stdlib_module_names
 
 
 def instrumented(qualified: str) -> bool:

@@ -176,12 +176,9 @@ class ProjectModel:
     def class_named(self, qualified: str) -> tuple[str, ClassSummary] | None:
         found = self.lookup(qualified)
         if isinstance(found, ClassSummary):
-            module = self._module_of_class(qualified, found)
+            module = self._class_modules.get(id(found))
             return (f"{module}.{found.name}", found) if module else None
         return None
-
-    def _module_of_class(self, qualified: str, cls: ClassSummary) -> str | None:
-        return self._class_modules.get(id(cls))
 
     @cached_property
     def _class_modules(self) -> dict[int, str]:
@@ -267,8 +264,6 @@ class ProjectModel:
             return None
         if isinstance(found, FunctionRef):
             return self._values_kind(found.function.returns, depth)
-        if isinstance(found, list):
-            return None
         return None
 
     def _attribute_kind(self, instance: str, attribute: str, depth: int) -> Kind | None:
@@ -477,7 +472,7 @@ class ProjectModel:
         return namesakes if len(namesakes) <= _MAX_NAMESAKES else []
 
     def _class_key(self, cls: ClassSummary) -> str:
-        return f"{self._module_of_class('', cls)}.{cls.name}"
+        return f"{self._class_modules.get(id(cls))}.{cls.name}"
 
     @cached_property
     def _methods_by_name(self) -> dict[str, list[FunctionRef]]:
@@ -505,7 +500,7 @@ class ProjectModel:
         if under.startswith("line "):
             line, _, name = under[5:].partition("|")
             return Origin(f"span {(name or function.span_name)!r}", module.path, int(line))
-        return self._helper_span(self.resolve_call(under[5:]))
+        return self.span_helper(under[5:])
 
     def _helper_span(
         self, target: FunctionRef | ClassSummary | None, helpers: dict[str, Origin] | None = None
@@ -557,7 +552,7 @@ class ProjectModel:
 
     def span_helper(self, callee: str) -> Origin | None:
         """``with helper(...)``: the project's own tracing helper opens a span for the block."""
-        return self._span_at(ModuleSummary("", ""), FunctionSummary("", 0), f"with:{callee}")
+        return self._helper_span(self.resolve_call(callee))
 
     # -- 3. whether a worker makes spans -----------------------------------------------------------
 

@@ -12,7 +12,7 @@ import os
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts
 from flake8_otel_context.analysis.values import Kind
-from flake8_otel_context.project.model import Evidence, Origin, ProjectModel
+from flake8_otel_context.project.model import Evidence, FunctionRef, Origin, ProjectModel
 from flake8_otel_context.project.summarise import ModuleReader
 from flake8_otel_context.project.summary import ModuleSummary
 
@@ -55,7 +55,7 @@ class ProjectView:
     def wrapper_captures_context(self, call: ast.Call, fn: FunctionFacts) -> bool:
         """``with_current_context(work)`` where the project's helper captures the caller's context."""
         target = self.model.resolve_call(self._reader.callee(call.func, fn))
-        return hasattr(target, "function") and bool(target.function.captures)  # type: ignore[union-attr]
+        return isinstance(target, FunctionRef) and target.function.captures
 
     def live(self, fn: FunctionFacts) -> Origin | None:
         """Where a span current while ``fn`` runs is opened, when the project shows one."""
