@@ -48,7 +48,7 @@ def lint_project(scope: SpanScope = SpanScope.PROJECT) -> dict[tuple[str, int, s
 
 def test_the_marked_boundaries_are_reported_and_nothing_else() -> None:
     assert set(lint_project()) == marked()
-    assert len(marked()) == 4
+    assert len(marked()) == 5
 
 
 def test_read_one_file_at_a_time_the_linter_sees_none_of_them() -> None:
@@ -58,16 +58,17 @@ def test_read_one_file_at_a_time_the_linter_sees_none_of_them() -> None:
 def test_running_the_service_shows_exactly_the_reported_requests_losing_their_span() -> None:
     result = run_program(APP)
     lost = {problem.partition(":")[0] for problem in result["mismatches"]}
-    assert lost == {"fetch imported", "fetch factory", "fetch attribute", "fetch thread"}
+    assert lost == {"fetch imported", "fetch factory", "fetch attribute", "fetch thread", "fetch coroutine"}
 
 
 @pytest.mark.parametrize(
     ("line", "evidence"),
     [
-        (14, ["span 'imported pool'", "app.py:36", "fetch()", "opens span 'fetch"]),
-        (20, ["span 'factory pool'", "app.py:38"]),
-        (26, ["span 'attribute'", "app.py:40"]),
-        (30, ["span 'thread'", "app.py:42"]),
+        (15, ["span 'imported pool'", "app.py:38", "fetch()", "opens span 'fetch"]),
+        (21, ["span 'factory pool'", "app.py:40"]),
+        (27, ["span 'attribute'", "app.py:42"]),
+        (31, ["span 'thread'", "app.py:44"]),
+        (38, ["span 'coroutine'", "app.py:46", "fetch_async()", "opens span 'fetch"]),
     ],
 )
 def test_each_message_names_where_the_span_is_opened_and_what_the_worker_traces(
@@ -89,7 +90,7 @@ def test_flake8_on_one_file_still_sees_the_rest_of_the_project(tmp_path: Path) -
         check=False,
     )  # fmt: skip
     lines = sorted(int(line.split(":")[1]) for line in completed.stdout.splitlines())
-    assert lines == [14, 20, 26, 30], completed.stdout + completed.stderr
+    assert lines == [15, 21, 27, 31, 38], completed.stdout + completed.stderr
     assert (tmp_path / "cache" / ".gitignore").read_text(encoding="utf-8").strip().endswith("*")
 
 
@@ -108,7 +109,7 @@ def test_a_warm_run_reuses_findings_only_while_nothing_in_the_project_changed(tm
     shutil.copytree(PROJECT, project)
     cache = tmp_path / "cache"
     cold = flake8_codes(project, cache)
-    assert len(cold) == 4
+    assert len(cold) == 5
     assert flake8_codes(project, cache) == cold  # warm: from the cache
     # handlers.py is untouched, but its workers no longer make spans: its findings must go.
     clients = project / "shop" / "clients.py"
@@ -129,7 +130,7 @@ def test_the_fixer_repairs_the_service_without_giving_a_module_a_new_dependency(
     assert status == 1
     handlers = (project / "shop" / "handlers.py").read_text(encoding="utf-8")
     assert "opentelemetry" not in handlers  # the call-site contextvars form, never a new import
-    assert handlers.count("contextvars.copy_context().run") == 4
+    assert handlers.count("contextvars.copy_context().run") == 5
     assert run_program(project / "app.py")["mismatches"] == []
 
 
@@ -141,8 +142,8 @@ def test_sarif_gives_the_chain_as_a_code_flow_from_the_span_to_the_crossing(tmp_
         result["locations"][0]["physicalLocation"]["region"]["startLine"]: result["codeFlows"][0]
         for result in results
     }
-    steps = flows[14]["threadFlows"][0]["locations"]
-    assert [step["location"]["physicalLocation"]["region"]["startLine"] for step in steps] == [36, 14]
+    steps = flows[15]["threadFlows"][0]["locations"]
+    assert [step["location"]["physicalLocation"]["region"]["startLine"] for step in steps] == [38, 15]
     assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"].endswith("app.py")
     assert "span 'imported pool' is opened here" in steps[0]["location"]["message"]["text"]
     assert "reached via main()" in steps[1]["location"]["message"]["text"]

@@ -159,6 +159,91 @@ def main(pool: ThreadPoolExecutor):
     assert bool(codes(tmp_path, "app.py")) is reported
 
 
+def test_a_client_of_an_instrumented_library_held_by_an_attribute_makes_spans(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app.py": TRACED + """\
+
+import openai
+from concurrent.futures import ThreadPoolExecutor
+
+class Provider:
+    def __init__(self):
+        self.client = openai.OpenAI()
+
+    def complete(self, prompt):
+        return self.client.chat.completions.create(messages=[prompt])
+
+    def handle(self, pool: ThreadPoolExecutor, prompt):
+        with tracer.start_as_current_span("request"):
+            return pool.submit(self.complete, prompt).result()
+""",
+    })  # fmt: skip
+    found = codes(tmp_path, "app.py")
+    assert found == [(27, "OTC102")]
+
+
+def test_a_worker_that_re_enters_the_span_it_is_handed_loses_nothing(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app.py": TRACED + """\
+
+from concurrent.futures import ThreadPoolExecutor
+
+def work(span, item):
+    with trace.use_span(span):
+        return fetch(item)
+
+def handle(pool: ThreadPoolExecutor, item):
+    with tracer.start_as_current_span("request") as span:
+        return pool.submit(lambda: work(span, item)).result()
+""",
+    })  # fmt: skip
+    assert codes(tmp_path, "app.py") == []
+
+
+def test_a_flow_step_runs_in_the_span_crewai_s_instrumentation_opens_for_it(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+            import requests
+            from crewai.flow.flow import Flow, listen, start
+
+            class Research(Flow):
+                @start()
+                def begin(self):
+                    return "topic"
+
+                @listen(begin)
+                def fetch_all(self, urls):
+                    with ThreadPoolExecutor() as pool:
+                        return list(pool.map(requests.get, urls))
+        """,
+    })  # fmt: skip
+    found = codes(tmp_path, "app.py")
+    assert found == [(13, "OTC102")]
+
+
+def test_a_method_of_an_unknown_object_is_traced_when_most_of_its_implementations_are(
+    tmp_path: Path,
+) -> None:
+    providers = "".join(
+        f"class P{n}:\n    def generate(self, prompt):\n        return requests.post('u', json=prompt)\n"
+        for n in range(10)
+    ) + "".join(
+        f"class Local{n}:\n    def generate(self, prompt):\n        return prompt\n" for n in range(4)
+    )
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/providers.py": "import requests\n" + providers,
+    })  # fmt: skip
+    model = load_project([str(tmp_path)], cache_directory=False)
+    assert model.call_traced("u:generate") is not None
+    write(tmp_path, {"pkg/local.py": "".join(
+        f"class More{n}:\n    def generate(self, prompt):\n        return prompt\n" for n in range(7)
+    )})  # fmt: skip
+    model = load_project([str(tmp_path)], cache_directory=False)
+    assert model.call_traced("u:generate") is None  # 10 of 21 implementations: not most
+
+
 def test_a_long_lived_worker_is_not_pinned_to_one_request(tmp_path: Path) -> None:
     write(tmp_path, {
         "app.py": TRACED + """\

@@ -91,6 +91,7 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     if project is None:
         return Because()
     fn, worker = boundary.site.function, analysis.propagation.unwrap_partial(boundary.worker)
+    worker = _coroutine_of(analysis, boundary, worker)
     if isinstance(worker, ast.Call) and project.wrapper_captures_context(worker, fn):
         return None
     receiver = boundary.site.receiver
@@ -115,6 +116,18 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     opened = Step(origin.path, origin.line, f"{origin.what} is opened here")
     crossing = f"{boundary.label}() crosses to another thread without it{via}; {traced.text}"
     return Because(text, (opened, Step(project.path, boundary.site.call.lineno, crossing)))
+
+
+def _coroutine_of(analysis: Analysis, boundary: Boundary, worker: ast.expr) -> ast.expr:
+    """``submit(asyncio.run, coro())``: the worker thread runs the coroutine (in a new loop whose
+    tasks copy the thread's own, empty, context), so what is traced is the coroutine function."""
+    if analysis.facts.imports.qualname(worker) != "asyncio.run" or not boundary.arguments:
+        return worker
+    coroutine = boundary.arguments[0]
+    if isinstance(coroutine, ast.Name):
+        assigned = analysis.values.assigned(coroutine, boundary.site.function)
+        coroutine = assigned[-1] if assigned else coroutine
+    return coroutine.func if isinstance(coroutine, ast.Call) else worker
 
 
 def is_asyncio_scheduler(site: Site) -> bool:

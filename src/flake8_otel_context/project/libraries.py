@@ -27,7 +27,9 @@ INSTRUMENTED_LIBRARIES = frozenset(
         "openai", "anthropic", "cohere", "mistralai", "groq", "ollama", "together", "replicate",
         "google.generativeai", "google.genai", "vertexai", "litellm", "langchain", "langchain_core",
         "langchain_community", "langgraph", "llama_index", "haystack", "dspy", "crewai", "smolagents",
-        "agno", "autogen", "autogen_agentchat", "mcp", "instructor", "transformers", "bedrock",
+        "agno", "autogen", "autogen_agentchat", "mcp", "instructor", "bedrock",
+        # transformers: only its pipelines (OpenLLMetry wraps TextGenerationPipeline.__call__)
+        "transformers.pipeline", "transformers.pipelines",
         "chromadb", "pinecone", "qdrant_client", "weaviate", "pymilvus", "lancedb", "marqo",
     }
 )  # fmt: skip
@@ -199,6 +201,18 @@ INSTRUMENTED_ENTRY_POINTS: dict[str, tuple[str, frozenset[str]]] = {
             }
         ),
     ),
+}
+# Decorators that register a function for a framework to call from inside an entry point that an
+# instrumentation wraps in a span: the decorated function runs in that span, though no call in the
+# project shows it (crewai's flow steps are run by ``Flow._execute_method``). Matched on the
+# decorator's qualified name, in the framework itself and in applications that use it.
+INSTRUMENTED_CALLBACK_DECORATORS: dict[str, str] = {
+    f"{module}.{decorator}": (
+        f"the span openinference-instrumentation-crewai (1.1.21) opens around Flow._execute_method(), "
+        f"which runs this @{decorator} flow step"
+    )
+    for module in ("crewai.flow.flow", "crewai.flow", "crewai")
+    for decorator in ("start", "listen", "router")
 }
 # Decorators of a project's own span dispatcher that an instrumentation makes current
 # (llama-index's ``@dispatcher.span``, bridged to OpenTelemetry by openinference's LlamaIndexInstrumentor).

@@ -334,6 +334,34 @@ class ProjectModel:
                         return named_class
         return None
 
+    @_memoised
+    def _built_by(self, instance: str, depth: int) -> str | None:
+        """The third-party callable that built an instance reference the project does not define:
+        ``self.client`` assigned ``openai.OpenAI(...)`` in ``__init__`` makes
+        ``Provider()#client#chat#completions`` an OpenAI client's attribute."""
+        if depth > _MAX_DEPTH:
+            return None
+        owner, _, attribute = instance.rpartition("#")
+        if not owner:
+            if instance.endswith("()"):
+                return None if self.lookup(instance[:-2]) is not None else instance[:-2]
+            found = self.lookup(instance)
+            values = found if isinstance(found, list) else []
+        else:
+            found_in_owner = self._built_by(owner, depth + 1)
+            if found_in_owner is not None:
+                return found_in_owner
+            owner_class = self._instance_class(owner, depth + 1)
+            if owner_class is None:
+                return None
+            values = [v for _, cls in self._mro(owner_class) for v in cls.attributes.get(attribute, [])]
+        for value in reversed(values):
+            if value.ref:
+                built = self._built_by(value.ref, depth + 1)
+                if built is not None:
+                    return built
+        return None
+
     def _instance_method(self, instance: str, name: str) -> FunctionRef | None:
         class_name = self._instance_class(instance, 0)
         return self.method(class_name, name) if class_name else None
@@ -435,8 +463,7 @@ class ProjectModel:
                     what = f"the span {instrumented_by[0]} opens around {function.name}()"
                     seen.append((ref, Origin(what, module.path, function.line)))
                 elif function.entry:
-                    what = f"the server or consumer span around {function.entry}"
-                    seen.append((ref, Origin(what, module.path, function.line)))
+                    seen.append((ref, Origin(function.entry, module.path, function.line)))
                 elif function.opens_span and function.span_line == function.line:
                     seen.append((ref, Origin(f"span {function.span_name!r}", module.path, function.line)))
                 elif _public(module, function):
@@ -586,6 +613,9 @@ class ProjectModel:
             root = instance.split("#")[0].removesuffix("()")
             if self._instrumented(root):
                 return Evidence(f"calls {method}() of {root}, which is instrumented")
+            built_by = self._built_by(instance, 0)
+            if built_by is not None and self._instrumented(built_by):
+                return Evidence(f"calls {method}() on what {built_by}() returns, which is instrumented")
             class_name = self._instance_class(instance, 0)
             if method in UNTRACED_METHODS:
                 return None
@@ -602,8 +632,13 @@ class ProjectModel:
         name (providers, stores, clients behind a factory): strong evidence when one of a few
         implementations makes spans; otherwise none either way."""
         implementations = self._methods_by_name.get(method, [])
-        if not implementations or len(implementations) > _MAX_IMPLEMENTATIONS or method.startswith("__"):
+        if not implementations or method.startswith("__"):
             return None
+        if len(implementations) > _MAX_IMPLEMENTATIONS:
+            strong = [f for f in implementations if (why := self.traced(f)) is not None and why.strong]
+            if len(strong) * 2 < len(implementations):
+                return None
+            implementations = strong
         found = self._any_traced(implementations)
         if found is None or not found.strong:
             return None
@@ -648,27 +683,29 @@ class ProjectModel:
         return weak
 
     def traced(self, ref: FunctionRef) -> Evidence | None:
-        """Why a project function may make spans (memoised; a call cycle counts as untraced). Strong
-        evidence (a span, an instrumented library) wins over weak (a callback that may make one)."""
+        """Why a project function may make spans that start a new trace (memoised; a call cycle
+        counts as untraced). Strong evidence (a span, an instrumented library) wins over weak (a
+        callback that may make one). A function that re-enters a span it is handed makes none."""
         key = ref.qualified
-        if key in self._traced:
-            return self._traced[key]
-        self._traced[key] = None  # in progress: a recursive call adds nothing
+        if key not in self._traced:
+            self._traced[key] = None  # in progress: a recursive call adds nothing
+            self._traced[key] = None if ref.function.reenters else self._makes_spans(ref)
+        return self._traced[key]
+
+    def _makes_spans(self, ref: FunctionRef) -> Evidence | None:
         function = ref.function
-        wrapper = INSTRUMENTED_ENTRY_POINTS.get(ref.module.name.partition(".")[0])
-        why: Evidence | None = None
         if function.opens_span:
-            why = Evidence(f"opens span {function.span_name!r}" if function.span_name else "opens a span")
-        elif wrapper is not None and self._wrapped(ref.module, function, wrapper[1]):
-            why = Evidence(f"runs in a span of {wrapper[0]}")
-        else:
-            for call in function.calls:
-                found = self.call_traced(call.callee)
-                if found is not None and (why is None or (found.strong and not why.strong)):
-                    why = found
-                    if why.strong:
-                        break
-        self._traced[key] = why
+            return Evidence(f"opens span {function.span_name!r}" if function.span_name else "opens a span")
+        wrapper = INSTRUMENTED_ENTRY_POINTS.get(ref.module.name.partition(".")[0])
+        if wrapper is not None and self._wrapped(ref.module, function, wrapper[1]):
+            return Evidence(f"runs in a span of {wrapper[0]}")
+        why: Evidence | None = None
+        for call in function.calls:
+            found = self.call_traced(call.callee)
+            if found is not None and (why is None or (found.strong and not why.strong)):
+                why = found
+                if why.strong:
+                    break
         return why
 
     def has_live_boundary(self, path: str, assume_public: bool = False) -> bool:

@@ -20,6 +20,7 @@ from flake8_otel_context.analysis.walker import collect_facts
 from flake8_otel_context.project.libraries import (
     DISPATCHER_SPAN_DECORATORS,
     HANDLER_BASE_SUFFIXES,
+    INSTRUMENTED_CALLBACK_DECORATORS,
     ROUTE_DECORATORS,
     SPAN_DECORATORS,
     SPAN_METHODS,
@@ -36,6 +37,7 @@ from flake8_otel_context.project.summary import (
 _BOUNDARY_NAMES = EXECUTOR_METHODS | MP_POOL_METHODS | {"run_in_executor"}
 _BOUNDARY_CLASSES = {name.rpartition(".")[2] for name in THREAD_CLASSES | PROCESS_CLASSES}
 _CAPTURES = {COPY_CONTEXT, OTEL_GET_CURRENT}
+_REENTERS = frozenset({"use_span", "attach"})
 # Tracer methods that start a span: a function calling one makes spans.
 _SPAN_STARTS = frozenset({"start_as_current_span", "start_span", "_start_as_current_span"})
 _TASK_RECEIVERS = {"app", "celery", "celery_app", "broker", "huey", "dramatiq", "queue", "worker"}
@@ -219,7 +221,8 @@ class ModuleReader:
             if imported is not None:
                 return self._absolute(dotted_name(expr) or imported)
             receiver = self.ref(expr.value, fn, depth + 1)
-            return f"{receiver}#{expr.attr}" if receiver and receiver.endswith(("()", ")")) else None
+            chained = receiver is not None and (receiver.endswith(")") or "#" in receiver)
+            return f"{receiver}#{expr.attr}" if chained else None
         return None
 
     def _owner(self, name: str, fn: FunctionFacts) -> FunctionFacts | None:
@@ -299,6 +302,8 @@ class ModuleReader:
                 summary.captures = True
             if site.qualname == OTEL_ATTACH or _enters_a_context(site):
                 summary.enters = True
+            if _reenters_a_parameter(site, params):
+                summary.reenters = True
         summary.returns = [self._value(value, fn) for value in fn.returns]
         summary.loops_forever = _loops_forever(node.body)
         summary.yields_in_span = any(spans for _, spans in fn.yields)
@@ -331,17 +336,20 @@ class ModuleReader:
                 and call.args
                 and (receiver_name in _ROUTE_RECEIVERS or receiver_name.endswith(("app", "router", "bp")))
             ):
-                return f"a web route ({dotted_name(target)})"
+                return f"the server span around a web route ({dotted_name(target)})"
             qualified = self._absolute(dotted_name(target) or "")
+            if qualified in INSTRUMENTED_CALLBACK_DECORATORS:
+                return INSTRUMENTED_CALLBACK_DECORATORS[qualified]
             if last in TASK_DECORATORS and (
                 qualified.partition(".")[0] in _TASK_ROOTS or receiver_name in _TASK_RECEIVERS
             ):
-                return f"a task or consumer ({dotted_name(target)})"
+                return f"the consumer span around a task or consumer ({dotted_name(target)})"
         cls = fn.cls
         if cls is not None and not node.name.startswith("_"):
             for base in cls.bases:
                 if base.rpartition(".")[2].endswith(HANDLER_BASE_SUFFIXES):
-                    return f"a request handler ({cls.node.name}, a {base.rpartition('.')[2]})"
+                    handler = f"{cls.node.name}, a {base.rpartition('.')[2]}"
+                    return f"the server span around a request handler ({handler})"
         return ""
 
 
@@ -363,6 +371,17 @@ def _may_cross(site: Site) -> bool:
     if site.method is not None:
         return site.method in _BOUNDARY_NAMES or site.method in _BOUNDARY_CLASSES
     return last_name(site.call.func) in _BOUNDARY_CLASSES
+
+
+def _reenters_a_parameter(site: Site, params: list[str]) -> bool:
+    """``use_span(span)`` or ``attach(ctx)`` (OpenTelemetry's, or a project helper of that name)
+    on a parameter, or on an attribute of one (``use_span(span.otel_span)``)."""
+    if (site.method or last_name(site.call.func)) not in _REENTERS or not site.call.args:
+        return False
+    argument = site.call.args[0]
+    while isinstance(argument, ast.Attribute):
+        argument = argument.value
+    return isinstance(argument, ast.Name) and argument.id in params
 
 
 def _enters_a_context(site: Site) -> bool:

@@ -55,11 +55,14 @@ class FunctionSummary:
     captures: bool = False
     # It enters a context (``attach``, ``ctx.run``, ``var.set`` for every variable of a copy).
     enters: bool = False
+    # It makes a span or context it is given current (``use_span(span)``, ``attach(ctx)`` on a
+    # parameter): the spans it makes have the parent its caller handed over, not a new trace.
+    reenters: bool = False
     loops_forever: bool = False  # its body is a ``while`` loop: a long-lived worker
     yields_in_span: bool = False  # a generator that yields inside a span: a tracing helper
     yield_withs: list[str] = field(default_factory=list)  # calls entered by ``with`` around its yields
     return_calls: list[str] = field(default_factory=list)  # the calls whose values it returns
-    entry: str = ""  # why instrumentation runs it inside a span ("FastAPI route"...), or ""
+    entry: str = ""  # the span instrumentation runs it in ("the server span around a web route"), or ""
 
 
 @dataclass
