@@ -21,6 +21,7 @@ FIXED = FIXTURES / "fixed"
 # Fire fixtures of fixable rules that the fixer leaves for a person, with words from its reason.
 DECLINED = {
     "OTC102/fire_map_global_executor": "map() runs its items at once",
+    "OTC102/fire_map_private_worker": "map() runs its items at once",
     "OTC301/fire_discarded_attach_async_consumer": "nothing follows attach() in its block",
     "OTC301/fire_discarded_attach_request_hook": "change its caller's context",
     "OTC302/fire_detach_in_other_function": "the token leaves this function",

@@ -381,8 +381,9 @@ NESTED_FUNCTIONS = (
 TAB_INDENTED = GOOD.replace("\n    with", "\n\twith").replace("\n        ", "\n\t\t")
 TAB_THEN_SPACES = (
     THREAD_HEADER
-    + "def _work(n: int) -> None:\n\tif n:\n\t        send(n)\n\n\n"
-    + 'def handle() -> None:\n\twith tracer.start_as_current_span("x"):\n'
+    + "def handle() -> None:\n"
+    + "\tdef _work(n: int) -> None:\n\t\tif n:\n\t\t        send(n)\n\n"
+    + '\twith tracer.start_as_current_span("x"):\n'
     + "\t\tthreading.Thread(target=_work, args=(1,)).start()\n"
 )
 
@@ -403,7 +404,7 @@ EXTREME = (
             "    " * 97 + THREAD_FIXED),
     Extreme("tab_indented.py", TAB_INDENTED, FOUND_IN_GOOD, f"\t\treturn await {FIXED_CALL}"),
     Extreme("tab_then_spaces.py", TAB_THEN_SPACES, [(TAB_THEN_SPACES.count("\n"), "OTC103")],
-            "\ttry:\n\t\tif n:\n\t\t        send(n)\n\tfinally:\n\t\totel_context.detach(token)"),
+            "\t\ttry:\n\t\t\tif n:\n\t\t\t        send(n)\n\t\tfinally:\n\t\t\totel_context.detach(token)"),
 )
 EXTREME_NAMES = [extreme.name for extreme in EXTREME]
 

@@ -63,9 +63,9 @@ BOUNDARIES = [
                 t.start()
         """,
     ),
-    # Every use of a private function is in this file, so it can take the context as a parameter.
+    # Every use of a nested function is in sight, so it can take the context as a parameter, first in args.
     rewrite(
-        "private-worker-attaches-the-context-passed-in-args",
+        "nested-worker-attaches-the-context-passed-in-args",
         """\
         import threading
 
@@ -74,13 +74,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(x,)).start()
+                threading.Thread(target=w, args=(x,)).start()
         """,
         """\
         import threading
@@ -91,20 +90,19 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                print(x)
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    print(x)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(otel_context.get_current(), x)).start()
+                threading.Thread(target=w, args=(otel_context.get_current(), x)).start()
         """,
     ),
-    # A nested function is visible only here; a Thread without args= gets a one-tuple.
+    # A Thread without args= gets a one-tuple.
     rewrite(
         "nested-worker-attaches-the-context-and-thread-gets-args",
         """\
@@ -143,9 +141,10 @@ BOUNDARIES = [
                 threading.Thread(target=flush, args=(otel_context.get_current(),)).start()
         """,
     ),
-    # --style copy-context: the call-site form even where the attach form would apply.
+    # Other modules and the project's tests may call even a private module-level function: its signature
+    # stays, the call site runs it in a copy.
     rewrite(
-        "copy-context-style-leaves-a-private-worker-alone",
+        "thread-with-a-private-module-level-worker-runs-it-in-a-copy",
         """\
         import threading
 
@@ -160,8 +159,7 @@ BOUNDARIES = [
 
         def go(x):
             with tracer.start_as_current_span("s"):
-                t = threading.Thread(target=_w, args=(x,))
-                t.start()
+                threading.Thread(target=_w, args=(x,)).start()
         """,
         """\
         import contextvars
@@ -179,12 +177,123 @@ BOUNDARIES = [
 
         def go(x):
             with tracer.start_as_current_span("s"):
-                t = threading.Thread(target=functools.partial(contextvars.copy_context().run, _w), args=(x,))
+                threading.Thread(target=functools.partial(contextvars.copy_context().run, _w), args=(x,)).start()
+        """,
+    ),
+    rewrite(
+        "submit-private-module-level-worker-runs-in-a-copy",
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        def _w(x):
+            return x
+
+
+        def go(pool: ThreadPoolExecutor, x):
+            with tracer.start_as_current_span("s"):
+                return pool.submit(_w, x).result()
+        """,
+        """\
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        def _w(x):
+            return x
+
+
+        def go(pool: ThreadPoolExecutor, x):
+            with tracer.start_as_current_span("s"):
+                return pool.submit(contextvars.copy_context().run, _w, x).result()
+        """,
+    ),
+    rewrite(
+        "run-in-executor-private-module-level-worker-runs-in-a-copy",
+        """\
+        import asyncio
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        def _w(x):
+            return x
+
+
+        async def go(x):
+            with tracer.start_as_current_span("s"):
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(None, _w, x)
+        """,
+        """\
+        import asyncio
+        import contextvars
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        def _w(x):
+            return x
+
+
+        async def go(x):
+            with tracer.start_as_current_span("s"):
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(None, contextvars.copy_context().run, _w, x)
+        """,
+    ),
+    # --style copy-context: the call-site form even for a nested worker, where the attach form would apply.
+    rewrite(
+        "copy-context-style-leaves-a-nested-worker-alone",
+        """\
+        import threading
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        def go(x):
+            def w(x):
+                print(x)
+
+            with tracer.start_as_current_span("s"):
+                t = threading.Thread(target=w, args=(x,))
+                t.start()
+        """,
+        """\
+        import contextvars
+        import functools
+        import threading
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        def go(x):
+            def w(x):
+                print(x)
+
+            with tracer.start_as_current_span("s"):
+                t = threading.Thread(target=functools.partial(contextvars.copy_context().run, w), args=(x,))
                 t.start()
         """,
         style="copy-context",
     ),
-    # The style applies to nested workers too.
+    # The same for a pool's submit.
     rewrite(
         "copy-context-style-for-a-nested-worker",
         """\
@@ -220,9 +329,9 @@ BOUNDARIES = [
         """,
         style="copy-context",
     ),
-    # The direct call `_w(x)` would break if _w took a context first: the call site passes a copy instead.
+    # The direct call `w(x)` would break if w took a context first: the call site passes a copy instead.
     rewrite(
-        "private-worker-also-called-directly-keeps-its-signature",
+        "nested-worker-also-called-directly-keeps-its-signature",
         """\
         import threading
 
@@ -231,14 +340,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
-            _w(x)
+            def w(x):
+                print(x)
+
+            w(x)
             with tracer.start_as_current_span("s"):
-                t = threading.Thread(target=_w, args=(x,))
+                t = threading.Thread(target=w, args=(x,))
                 t.start()
         """,
         """\
@@ -251,14 +359,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
-            _w(x)
+            def w(x):
+                print(x)
+
+            w(x)
             with tracer.start_as_current_span("s"):
-                t = threading.Thread(target=functools.partial(contextvars.copy_context().run, _w), args=(x,))
+                t = threading.Thread(target=functools.partial(contextvars.copy_context().run, w), args=(x,))
                 t.start()
         """,
     ),
@@ -273,14 +380,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(x,)).start()
-                threading.Thread(target=_w, args=(x + 1,)).start()
+                threading.Thread(target=w, args=(x,)).start()
+                threading.Thread(target=w, args=(x + 1,)).start()
         """,
         """\
         import threading
@@ -291,18 +397,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                print(x)
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    print(x)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(otel_context.get_current(), x)).start()
-                threading.Thread(target=_w, args=(otel_context.get_current(), x + 1)).start()
+                threading.Thread(target=w, args=(otel_context.get_current(), x)).start()
+                threading.Thread(target=w, args=(otel_context.get_current(), x + 1)).start()
         """,
     ),
     # One def serves both: submit passes the context, map repeats it for every item.
@@ -316,14 +421,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, xs):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                first = pool.submit(_w, xs[0])
-                return [first.result(), *pool.map(_w, xs)]
+                first = pool.submit(w, xs[0])
+                return [first.result(), *pool.map(w, xs)]
         """,
         """\
         import itertools
@@ -335,18 +439,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, xs):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                first = pool.submit(_w, otel_context.get_current(), xs[0])
-                return [first.result(), *pool.map(_w, itertools.repeat(otel_context.get_current()), xs)]
+                first = pool.submit(w, otel_context.get_current(), xs[0])
+                return [first.result(), *pool.map(w, itertools.repeat(otel_context.get_current()), xs)]
         """,
     ),
     # The attach goes after the docstring, which must stay the first statement to remain one.
@@ -360,14 +463,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            """Print x."""
-            print(x)
-
-
         def go(x):
+            def w(x):
+                """Print x."""
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(x,)).start()
+                threading.Thread(target=w, args=(x,)).start()
         ''',
         '''\
         import threading
@@ -378,18 +480,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            """Print x."""
-            token = otel_context.attach(ctx)
-            try:
-                print(x)
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x):
+                """Print x."""
+                token = otel_context.attach(ctx)
+                try:
+                    print(x)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(otel_context.get_current(), x)).start()
+                threading.Thread(target=w, args=(otel_context.get_current(), x)).start()
         ''',
     ),
     # The try/finally cannot share the def's line.
@@ -403,12 +504,11 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x): return x
-
-
         def go(x):
+            def w(x): return x
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(x,)).start()
+                threading.Thread(target=w, args=(x,)).start()
         """,
         """\
         import threading
@@ -419,17 +519,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(otel_context.get_current(), x)).start()
+                threading.Thread(target=w, args=(otel_context.get_current(), x)).start()
         """,
     ),
     # A list stays a list.
@@ -443,13 +542,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=[x]).start()
+                threading.Thread(target=w, args=[x]).start()
         """,
         """\
         import threading
@@ -460,17 +558,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                print(x)
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    print(x)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=[otel_context.get_current(), x]).start()
+                threading.Thread(target=w, args=[otel_context.get_current(), x]).start()
         """,
     ),
     # The sequence is only known at run time.
@@ -484,13 +581,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(xs):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=xs).start()
+                threading.Thread(target=w, args=xs).start()
         """,
         """\
         import threading
@@ -501,17 +597,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                print(x)
-            finally:
-                otel_context.detach(token)
-
-
         def go(xs):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    print(x)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(otel_context.get_current(), *xs)).start()
+                threading.Thread(target=w, args=(otel_context.get_current(), *xs)).start()
         """,
     ),
     # Keyword arguments still reach their parameters; the context goes in args.
@@ -525,13 +620,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, kwargs={"x": x}).start()
+                threading.Thread(target=w, kwargs={"x": x}).start()
         """,
         """\
         import threading
@@ -542,17 +636,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                print(x)
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    print(x)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Thread(target=_w, args=(otel_context.get_current(),), kwargs={"x": x}).start()
+                threading.Thread(target=w, args=(otel_context.get_current(),), kwargs={"x": x}).start()
         """,
     ),
     # Thread(group, target, name, args): args given positionally cannot take the context safely.
@@ -566,13 +659,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                t = threading.Thread(None, _w, None, (x,))
+                t = threading.Thread(None, w, None, (x,))
                 t.start()
         """,
         """\
@@ -585,19 +677,18 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
-                t = threading.Thread(None, functools.partial(contextvars.copy_context().run, _w), None, (x,))
+                t = threading.Thread(None, functools.partial(contextvars.copy_context().run, w), None, (x,))
                 t.start()
         """,
     ),
     # Timer(interval, function, args=None, kwargs=None).
     rewrite(
-        "timer-with-private-worker-gets-args",
+        "timer-with-nested-worker-gets-args",
         """\
         import threading
 
@@ -606,13 +697,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w():
-            print(1)
-
-
         def go():
+            def w():
+                print(1)
+
             with tracer.start_as_current_span("s"):
-                threading.Timer(1.0, _w).start()
+                threading.Timer(1.0, w).start()
         """,
         """\
         import threading
@@ -623,17 +713,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx):
-            token = otel_context.attach(ctx)
-            try:
-                print(1)
-            finally:
-                otel_context.detach(token)
-
-
         def go():
+            def w(ctx):
+                token = otel_context.attach(ctx)
+                try:
+                    print(1)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                threading.Timer(1.0, _w, args=(otel_context.get_current(),)).start()
+                threading.Timer(1.0, w, args=(otel_context.get_current(),)).start()
         """,
     ),
     # Timer's function is positional: the copy is bound with a partial.
@@ -685,14 +774,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            print(x)
-
-
         def go(x):
+            def w(x):
+                print(x)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                     args=(x,),
                     daemon=True,
                 ).start()
@@ -706,18 +794,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                print(x)
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    print(x)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                     args=(otel_context.get_current(), x),
                     daemon=True,
                 ).start()
@@ -733,14 +820,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w():
-            print(1)
-
-
         def go():
+            def w():
+                print(1)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                     daemon=True,
                 ).start()
         """,
@@ -753,18 +839,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx):
-            token = otel_context.attach(ctx)
-            try:
-                print(1)
-            finally:
-                otel_context.detach(token)
-
-
         def go():
+            def w(ctx):
+                token = otel_context.attach(ctx)
+                try:
+                    print(1)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                     args=(otel_context.get_current(),),
                     daemon=True,
                 ).start()
@@ -780,14 +865,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x, y):
-            print(x, y)
-
-
         def go(x):
+            def w(x, y):
+                print(x, y)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                     args=(
                         x,
                         x,
@@ -803,18 +887,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x, y):
-            token = otel_context.attach(ctx)
-            try:
-                print(x, y)
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            def w(ctx, x, y):
+                token = otel_context.attach(ctx)
+                try:
+                    print(x, y)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                     args=(
                         otel_context.get_current(),
                         x,
@@ -833,14 +916,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
                 return pool.submit(
-                    _w,
+                    w,
                     x,
                 ).result()
         """,
@@ -853,18 +935,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 return pool.submit(
-                    _w,
+                    w,
                     otel_context.get_current(),
                     x,
                 ).result()
@@ -880,15 +961,14 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w():
-            return 1
-
-
         async def go():
+            def w():
+                return 1
+
             with tracer.start_as_current_span("s"):
                 return await asyncio.get_running_loop().run_in_executor(
                     None,
-                    _w
+                    w
                 )
         """,
         """\
@@ -900,19 +980,18 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx):
-            token = otel_context.attach(ctx)
-            try:
-                return 1
-            finally:
-                otel_context.detach(token)
-
-
         async def go():
+            def w(ctx):
+                token = otel_context.attach(ctx)
+                try:
+                    return 1
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 return await asyncio.get_running_loop().run_in_executor(
                     None,
-                    _w,
+                    w,
                     otel_context.get_current()
                 )
         """,
@@ -927,14 +1006,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w():
-            print(1)
-
-
         def go():
+            def w():
+                print(1)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                 ).start()
         """,
         """\
@@ -946,24 +1024,23 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx):
-            token = otel_context.attach(ctx)
-            try:
-                print(1)
-            finally:
-                otel_context.detach(token)
-
-
         def go():
+            def w(ctx):
+                token = otel_context.attach(ctx)
+                try:
+                    print(1)
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 threading.Thread(
-                    target=_w,
+                    target=w,
                     args=(otel_context.get_current(),),
                 ).start()
         """,
     ),
     rewrite(
-        "submit-private-worker-gets-the-context-as-first-argument",
+        "submit-nested-worker-gets-the-context-as-first-argument",
         """\
         from concurrent.futures import ThreadPoolExecutor
 
@@ -972,13 +1049,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -989,17 +1065,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, otel_context.get_current(), x).result()
+                return pool.submit(w, otel_context.get_current(), x).result()
         """,
     ),
     rewrite(
@@ -1040,7 +1115,7 @@ BOUNDARIES = [
     ),
     # Each item attaches the same OpenTelemetry context: no contextvars.Context is entered twice.
     rewrite(
-        "map-private-worker-gets-the-context-repeated-for-every-item",
+        "map-nested-worker-gets-the-context-repeated-for-every-item",
         """\
         from concurrent.futures import ThreadPoolExecutor
 
@@ -1049,13 +1124,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, xs):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return list(pool.map(_w, xs))
+                return list(pool.map(w, xs))
         """,
         """\
         import itertools
@@ -1067,17 +1141,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, xs):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return list(pool.map(_w, itertools.repeat(otel_context.get_current()), xs))
+                return list(pool.map(w, itertools.repeat(otel_context.get_current()), xs))
         """,
     ),
     # repeat() goes before every iterable; keywords stay where they are.
@@ -1091,13 +1164,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x, y):
-            return x + y
-
-
         def go(pool: ThreadPoolExecutor, xs, ys):
+            def w(x, y):
+                return x + y
+
             with tracer.start_as_current_span("s"):
-                return list(pool.map(_w, xs, ys, timeout=5))
+                return list(pool.map(w, xs, ys, timeout=5))
         """,
         """\
         import itertools
@@ -1109,21 +1181,20 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x, y):
-            token = otel_context.attach(ctx)
-            try:
-                return x + y
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, xs, ys):
+            def w(ctx, x, y):
+                token = otel_context.attach(ctx)
+                try:
+                    return x + y
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return list(pool.map(_w, itertools.repeat(otel_context.get_current()), xs, ys, timeout=5))
+                return list(pool.map(w, itertools.repeat(otel_context.get_current()), xs, ys, timeout=5))
         """,
     ),
     rewrite(
-        "run-in-executor-private-worker-gets-the-context",
+        "run-in-executor-nested-worker-gets-the-context",
         """\
         import asyncio
 
@@ -1132,14 +1203,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         async def go(x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(None, _w, x)
+                return await loop.run_in_executor(None, w, x)
         """,
         """\
         import asyncio
@@ -1150,18 +1220,17 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         async def go(x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(None, _w, otel_context.get_current(), x)
+                return await loop.run_in_executor(None, w, otel_context.get_current(), x)
         """,
     ),
     rewrite(
@@ -1248,18 +1317,16 @@ BOUNDARIES = [
         from opentelemetry import trace
 
         tracer = trace.get_tracer(__name__)
-
-
-        def _w(x):
-            return x
-
-
-        HANDLERS = [_w]
+        HANDLERS = []
 
 
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
+            HANDLERS.append(w)
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         import contextvars
@@ -1268,18 +1335,16 @@ BOUNDARIES = [
         from opentelemetry import trace
 
         tracer = trace.get_tracer(__name__)
-
-
-        def _w(x):
-            return x
-
-
-        HANDLERS = [_w]
+        HANDLERS = []
 
 
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
+            HANDLERS.append(w)
             with tracer.start_as_current_span("s"):
-                return pool.submit(contextvars.copy_context().run, _w, x).result()
+                return pool.submit(contextvars.copy_context().run, w, x).result()
         """,
     ),
     # The decorator may not pass a new first argument through.
@@ -1293,14 +1358,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        @log_calls
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            @log_calls
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         import contextvars
@@ -1311,14 +1375,13 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        @log_calls
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            @log_calls
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(contextvars.copy_context().run, _w, x).result()
+                return pool.submit(contextvars.copy_context().run, w, x).result()
         """,
     ),
     # An annotated worker stays fully annotated.
@@ -1332,13 +1395,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x: int) -> int:
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x: int) -> int:
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1349,17 +1411,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx: otel_context.Context, x: int) -> int:
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx: otel_context.Context, x: int) -> int:
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, otel_context.get_current(), x).result()
+                return pool.submit(w, otel_context.get_current(), x).result()
         """,
     ),
     # The worker already uses ctx and token: the added names must not capture them.
@@ -1373,13 +1434,12 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, token):
-            return ctx + token
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, token):
+                return ctx + token
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x, 1).result()
+                return pool.submit(w, x, 1).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1390,17 +1450,16 @@ BOUNDARIES = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx_2, ctx, token):
-            token_2 = otel_context.attach(ctx_2)
-            try:
-                return ctx + token
-            finally:
-                otel_context.detach(token_2)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx_2, ctx, token):
+                token_2 = otel_context.attach(ctx_2)
+                try:
+                    return ctx + token
+                finally:
+                    otel_context.detach(token_2)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, otel_context.get_current(), x, 1).result()
+                return pool.submit(w, otel_context.get_current(), x, 1).result()
         """,
     ),
     rewrite(
@@ -1457,13 +1516,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1473,17 +1531,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = context.attach(ctx)
-            try:
-                return x
-            finally:
-                context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, context.get_current(), x).result()
+                return pool.submit(w, context.get_current(), x).result()
         """,
     ),
     rewrite(
@@ -1497,13 +1554,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1514,17 +1570,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = oc.attach(ctx)
-            try:
-                return x
-            finally:
-                oc.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = oc.attach(ctx)
+                try:
+                    return x
+                finally:
+                    oc.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, oc.get_current(), x).result()
+                return pool.submit(w, oc.get_current(), x).result()
         """,
     ),
     # `import opentelemetry.context` binds only `opentelemetry`.
@@ -1539,13 +1594,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1556,17 +1610,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = opentelemetry.context.attach(ctx)
-            try:
-                return x
-            finally:
-                opentelemetry.context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = opentelemetry.context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    opentelemetry.context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, opentelemetry.context.get_current(), x).result()
+                return pool.submit(w, opentelemetry.context.get_current(), x).result()
         """,
     ),
     # attach is already imported by name: detach and get_current join it.
@@ -1581,13 +1634,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1598,17 +1650,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = attach(ctx)
-            try:
-                return x
-            finally:
-                detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = attach(ctx)
+                try:
+                    return x
+                finally:
+                    detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, get_current(), x).result()
+                return pool.submit(w, get_current(), x).result()
         """,
     ),
     # isort's order_by_type: Context before attach.
@@ -1623,13 +1674,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1640,17 +1690,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = attach(ctx)
-            try:
-                return x
-            finally:
-                detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = attach(ctx)
+                try:
+                    return x
+                finally:
+                    detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, get_current(), x).result()
+                return pool.submit(w, get_current(), x).result()
         """,
     ),
     rewrite(
@@ -1667,13 +1716,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1689,17 +1737,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = attach(ctx)
-            try:
-                return x
-            finally:
-                detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = attach(ctx)
+                try:
+                    return x
+                finally:
+                    detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, get_current(), x).result()
+                return pool.submit(w, get_current(), x).result()
         """,
     ),
     # `detach` is this file's own function: the detach comes through a new module alias.
@@ -1718,13 +1765,12 @@ IMPORTS = [
             pass
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1740,17 +1786,16 @@ IMPORTS = [
             pass
 
 
-        def _w(ctx, x):
-            token = attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, get_current(), x).result()
+                return pool.submit(w, get_current(), x).result()
         """,
     ),
     rewrite(
@@ -1875,13 +1920,12 @@ IMPORTS = [
         otel_context = {}
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1893,17 +1937,16 @@ IMPORTS = [
         otel_context = {}
 
 
-        def _w(ctx, x):
-            token = _otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                _otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = _otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    _otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, _otel_context.get_current(), x).result()
+                return pool.submit(w, _otel_context.get_current(), x).result()
         """,
     ),
     rewrite(
@@ -1956,13 +1999,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -1975,17 +2017,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, otel_context.get_current(), x).result()
+                return pool.submit(w, otel_context.get_current(), x).result()
         """,
     ),
     rewrite(
@@ -2000,13 +2041,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -2019,17 +2059,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                return x
-            finally:
-                otel_context.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    return x
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, otel_context.get_current(), x).result()
+                return pool.submit(w, otel_context.get_current(), x).result()
         """,
     ),
     rewrite(
@@ -2040,13 +2079,12 @@ IMPORTS = [
         from . import tracer
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         import contextvars
@@ -2055,13 +2093,12 @@ IMPORTS = [
         from . import tracer
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(contextvars.copy_context().run, _w, x).result()
+                return pool.submit(contextvars.copy_context().run, w, x).result()
         """,
     ),
     rewrite(
@@ -2203,13 +2240,12 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(x):
-            return x
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(x):
+                return x
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, x).result()
+                return pool.submit(w, x).result()
         """,
         """\
         from concurrent.futures import ThreadPoolExecutor
@@ -2220,17 +2256,16 @@ IMPORTS = [
         tracer = trace.get_tracer(__name__)
 
 
-        def _w(ctx_2, x):
-            token = ctx.attach(ctx_2)
-            try:
-                return x
-            finally:
-                ctx.detach(token)
-
-
         def go(pool: ThreadPoolExecutor, x):
+            def w(ctx_2, x):
+                token = ctx.attach(ctx_2)
+                try:
+                    return x
+                finally:
+                    ctx.detach(token)
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w, ctx.get_current(), x).result()
+                return pool.submit(w, ctx.get_current(), x).result()
         """,
     ),
 ]
@@ -3199,19 +3234,18 @@ LAYOUT = [
         tracer = trace.get_tracer(__name__)
 
 
-        # Flush the batch.
-        def _w(x):
-            # first
-            print(x)
-
-            # second
-            print(x + 1)  # trailing
-
-
         def go(x):
+            # Flush the batch.
+            def w(x):
+                # first
+                print(x)
+
+                # second
+                print(x + 1)  # trailing
+
             with tracer.start_as_current_span("s"):
                 # start it
-                threading.Thread(target=_w, args=(x,)).start()  # fire and forget
+                threading.Thread(target=w, args=(x,)).start()  # fire and forget
         """,
         """\
         import threading
@@ -3222,23 +3256,22 @@ LAYOUT = [
         tracer = trace.get_tracer(__name__)
 
 
-        # Flush the batch.
-        def _w(ctx, x):
-            token = otel_context.attach(ctx)
-            try:
-                # first
-                print(x)
-
-                # second
-                print(x + 1)  # trailing
-            finally:
-                otel_context.detach(token)
-
-
         def go(x):
+            # Flush the batch.
+            def w(ctx, x):
+                token = otel_context.attach(ctx)
+                try:
+                    # first
+                    print(x)
+
+                    # second
+                    print(x + 1)  # trailing
+                finally:
+                    otel_context.detach(token)
+
             with tracer.start_as_current_span("s"):
                 # start it
-                threading.Thread(target=_w, args=(otel_context.get_current(), x)).start()  # fire and forget
+                threading.Thread(target=w, args=(otel_context.get_current(), x)).start()  # fire and forget
         """,
     ),
     rewrite(
@@ -3383,8 +3416,8 @@ def _check_rewrite(before: str, after: str, options: FixOptions) -> None:
 
 @pytest.mark.parametrize(("before", "after", "options"), BOUNDARIES)
 def test_boundaries_give_the_worker_the_callers_context(before: str, after: str, options: FixOptions) -> None:
-    """OTC101/102/103: the attach form for a worker whose every use is in sight (nested, or private and
-    used only at boundaries), the call-site copy for any other, in the call's own layout."""
+    """OTC101/102/103: the attach form for a nested worker used only at boundaries, the call-site copy for
+    any other (a module-level one, even private, keeps its signature), in the call's own layout."""
     _check_rewrite(before, after, options)
 
 
@@ -3454,8 +3487,9 @@ DECLINES = [
                 return list(pool.map(w, xs))
         """,
     ),
+    # Private or not, a module-level worker keeps its signature, so a map of it is declined too.
     decline(
-        "map-under-the-copy-context-style",
+        "map-with-a-private-module-level-worker",
         "OTC102",
         "map",
         """\
@@ -3473,6 +3507,27 @@ DECLINES = [
         def go(pool: ThreadPoolExecutor, xs):
             with tracer.start_as_current_span("s"):
                 return list(pool.map(_w, xs))
+        """,
+    ),
+    # A nested worker would get the context repeated for every item; this style never changes a worker.
+    decline(
+        "map-under-the-copy-context-style",
+        "OTC102",
+        "map",
+        """\
+        from concurrent.futures import ThreadPoolExecutor
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        def go(pool: ThreadPoolExecutor, xs):
+            def w(x):
+                return x
+
+            with tracer.start_as_current_span("s"):
+                return list(pool.map(w, xs))
         """,
         style="copy-context",
     ),
@@ -3710,6 +3765,46 @@ DECLINES = [
                 return list(pool.map(lambda x: contextvars.copy_context().run(work, x), xs))
         """,
     ),
+    # An executor handed in by the caller may be a ProcessPoolExecutor: neither a contextvars.Context
+    # nor an OpenTelemetry Context can be pickled to its worker process.
+    decline(
+        "run-in-executor-on-an-executor-of-unknown-kind",
+        "OTC101",
+        "process pool",
+        """\
+        import asyncio
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        async def handle(executor, x):
+            with tracer.start_as_current_span("s"):
+                def work():
+                    return x
+                return await asyncio.get_running_loop().run_in_executor(executor, work)
+        """,
+    ),
+    decline(
+        "run-in-executor-on-a-factory-s-executor",
+        "OTC101",
+        "process pool",
+        """\
+        import asyncio
+
+        from opentelemetry import trace
+
+        from pools import make_executor
+
+        tracer = trace.get_tracer(__name__)
+
+
+        async def handle(x):
+            with tracer.start_as_current_span("s"):
+                return await asyncio.get_running_loop().run_in_executor(make_executor(), work, x)
+        """,
+    ),
     decline(
         "lambda-that-does-more-than-run-the-copy",
         "OTC403",
@@ -3855,13 +3950,12 @@ CRLF = [
             tracer = trace.get_tracer(__name__)
 
 
-            def _w(x):
-                return x
-
-
             def go(pool: ThreadPoolExecutor, x):
+                def w(x):
+                    return x
+
                 with tracer.start_as_current_span("s"):
-                    return pool.submit(_w, x).result()
+                    return pool.submit(w, x).result()
             """
         ),
         dedent(
@@ -3874,17 +3968,16 @@ CRLF = [
             tracer = trace.get_tracer(__name__)
 
 
-            def _w(ctx, x):
-                token = otel_context.attach(ctx)
-                try:
-                    return x
-                finally:
-                    otel_context.detach(token)
-
-
             def go(pool: ThreadPoolExecutor, x):
+                def w(ctx, x):
+                    token = otel_context.attach(ctx)
+                    try:
+                        return x
+                    finally:
+                        otel_context.detach(token)
+
                 with tracer.start_as_current_span("s"):
-                    return pool.submit(_w, otel_context.get_current(), x).result()
+                    return pool.submit(w, otel_context.get_current(), x).result()
             """
         ),
         id="boundary-and-import",
@@ -3941,17 +4034,16 @@ RUNS = [
             tracer = trace.get_tracer(__name__)
 
 
-            def _w():
-                return trace.get_current_span()
-
-
             def go():
+                def w():
+                    return trace.get_current_span()
+
                 with tracer.start_as_current_span("s") as span:
                     with ThreadPoolExecutor() as pool:
-                        return pool.submit(_w).result() is span
+                        return pool.submit(w).result() is span
             """
         ),
-        id="private-worker-attach-form",
+        id="nested-worker-attach-form",
     ),
     pytest.param(
         dedent(
@@ -3978,28 +4070,6 @@ RUNS = [
     pytest.param(
         dedent(
             """\
-            from concurrent.futures import ThreadPoolExecutor
-
-            from opentelemetry import trace
-
-            tracer = trace.get_tracer(__name__)
-
-
-            def _w(i):
-                return trace.get_current_span()
-
-
-            def go():
-                with tracer.start_as_current_span("s") as span:
-                    with ThreadPoolExecutor() as pool:
-                        return all(s is span for s in pool.map(_w, range(8)))
-            """
-        ),
-        id="map-with-repeated-context",
-    ),
-    pytest.param(
-        dedent(
-            """\
             import threading
 
             from opentelemetry import trace
@@ -4020,6 +4090,51 @@ RUNS = [
                 return seen == [span]
             """
         ),
+        id="private-module-level-thread-worker-call-site-copy",
+    ),
+    pytest.param(
+        dedent(
+            """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+
+
+            def go():
+                def w(i):
+                    return trace.get_current_span()
+
+                with tracer.start_as_current_span("s") as span:
+                    with ThreadPoolExecutor() as pool:
+                        return all(s is span for s in pool.map(w, range(8)))
+            """
+        ),
+        id="map-with-repeated-context",
+    ),
+    pytest.param(
+        dedent(
+            """\
+            import threading
+
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+            seen = []
+
+
+            def go():
+                def w(i):
+                    seen.append(trace.get_current_span())
+
+                with tracer.start_as_current_span("s") as span:
+                    t = threading.Thread(target=w, args=(1,))
+                    t.start()
+                    t.join()
+                return seen == [span]
+            """
+        ),
         id="thread-args",
     ),
     pytest.param(
@@ -4032,14 +4147,13 @@ RUNS = [
             tracer = trace.get_tracer(__name__)
 
 
-            def _w():
-                return trace.get_current_span()
-
-
             def go():
+                def w():
+                    return trace.get_current_span()
+
                 with tracer.start_as_current_span("s") as span:
                     with ThreadPoolExecutor() as pool:
-                        return pool.submit(_w).result() is span
+                        return pool.submit(w).result() is span
             """
         ),
         id="file-alias-context",
@@ -4055,14 +4169,13 @@ RUNS = [
             tracer = trace.get_tracer(__name__)
 
 
-            def _w():
-                return trace.get_current_span()
-
-
             def go():
+                def w():
+                    return trace.get_current_span()
+
                 with tracer.start_as_current_span("s") as span:
                     with ThreadPoolExecutor() as pool:
-                        return pool.submit(_w).result() is span
+                        return pool.submit(w).result() is span
             """
         ),
         id="file-alias-ctx-vs-new-parameter-ctx",
@@ -4077,14 +4190,13 @@ RUNS = [
             tracer = trace.get_tracer(__name__)
 
 
-            def _w():
-                return trace.get_current_span()
-
-
             def go(event=None, context=None):
+                def w():
+                    return trace.get_current_span()
+
                 with tracer.start_as_current_span("s") as span:
                     with ThreadPoolExecutor() as pool:
-                        return pool.submit(_w).result() is span
+                        return pool.submit(w).result() is span
             """
         ),
         id="file-alias-context-vs-a-parameter-named-context",
@@ -4099,15 +4211,14 @@ RUNS = [
             tracer = trace.get_tracer(__name__)
 
 
-            def _w():
-                context = trace.get_current_span()
-                return context
-
-
             def go():
+                def w():
+                    context = trace.get_current_span()
+                    return context
+
                 with tracer.start_as_current_span("s") as span:
                     with ThreadPoolExecutor() as pool:
-                        return pool.submit(_w).result() is span
+                        return pool.submit(w).result() is span
             """
         ),
         id="file-alias-context-vs-a-local-in-the-worker",
@@ -4167,13 +4278,12 @@ def test_a_worker_whose_body_is_only_a_docstring_does_not_crash_the_fixer() -> N
         tracer = trace.get_tracer(__name__)
 
 
-        def _w():
-            """Nothing to do yet."""
-
-
         def go(pool: ThreadPoolExecutor):
+            def w():
+                """Nothing to do yet."""
+
             with tracer.start_as_current_span("s"):
-                return pool.submit(_w).result()
+                return pool.submit(w).result()
         '''
     )
     after = fix_source(before).source

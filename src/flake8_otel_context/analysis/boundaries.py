@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
+from flake8_otel_context.analysis.findings import Hazard
 from flake8_otel_context.analysis.names import dotted_name, last_name
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.analysis.values import Kind, Values
@@ -36,6 +37,7 @@ class Boundary:
     worker: ast.expr
     arguments: list[ast.expr]
     process: bool
+    hazards: frozenset[Hazard] = frozenset()
 
     @property
     def label(self) -> str:
@@ -55,8 +57,13 @@ def _classify(site: Site, values: Values) -> Boundary | None:
     call, fn = site.call, site.function
     # ``_utils.run_in_executor(fn, arg)`` names a module's function, not an event loop's method.
     if site.method == "run_in_executor" and site.qualname is None and len(call.args) >= 2:
-        process = values.kind(call.args[0], fn) is Kind.PROCESS_POOL
-        return Boundary(site, "run_in_executor", call.args[1], call.args[2:], process)
+        executor = call.args[0]
+        kind = values.kind(executor, fn)
+        default = isinstance(executor, ast.Constant) and executor.value is None
+        safe = default or kind is Kind.THREAD_POOL
+        hazards = frozenset() if safe else frozenset({Hazard.MAY_BE_PROCESS_POOL})
+        process = kind is Kind.PROCESS_POOL
+        return Boundary(site, "run_in_executor", call.args[1], call.args[2:], process, hazards)
     if site.method in EXECUTOR_METHODS or site.method in MP_POOL_METHODS:
         receiver = site.receiver
         assert receiver is not None

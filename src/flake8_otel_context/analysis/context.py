@@ -8,6 +8,7 @@ from functools import cached_property
 from flake8_otel_context.analysis.boundaries import Boundary, Propagation, find_boundaries, tears_down
 from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts, Site, SpanRegion
 from flake8_otel_context.analysis.findings import Because, Step
+from flake8_otel_context.analysis.lifetime import long_lived
 from flake8_otel_context.analysis.scope import SpanActivity
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.analysis.values import Kind, Values
@@ -76,11 +77,18 @@ def lost_context(analysis: Analysis, *vias: str) -> list[tuple[Boundary, Because
             and propagation.copy_in_worker(b) is None
             and not propagation.carries_context(b)
             and not tears_down(b, analysis.values)
+            and not _serves_its_thread(analysis, b)
         ):
             why = why_lost(analysis, b)
             if why is not None:
                 lost.append((b, why))
     return lost
+
+
+def _serves_its_thread(analysis: Analysis, boundary: Boundary) -> bool:
+    fn = boundary.site.function
+    local = analysis.values.function(analysis.propagation.unwrap_partial(boundary.worker), fn)
+    return long_lived(local, boundary.site.call, fn)
 
 
 def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
@@ -98,8 +106,6 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     if boundary.via == "executor" and receiver is not None and project.executor_carries_context(receiver, fn):
         return None
     local = analysis.values.function(worker, fn)
-    if project.long_lived(local, boundary.site.call, fn):
-        return None
     traced = project.worker_traced(worker, fn, local)
     if traced is None:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from enum import Enum
 
 
 @dataclass(frozen=True, order=True)
@@ -43,6 +44,17 @@ class Because:
     flow: tuple[Step, ...] = ()
 
 
+class Hazard(Enum):
+    """What the analysis knows that makes every rewrite of a finding unsafe; the value is the one-line
+    reason the fixer gives when it declines."""
+
+    MAY_BE_PROCESS_POOL = (
+        "the executor may be a process pool, which cannot pickle a context (contextvars.Context or "
+        "an OpenTelemetry Context); give it a thread pool, or None for the loop's default, and fix "
+        "it again"
+    )
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem at one place.
@@ -60,6 +72,7 @@ class Finding:
     message: str
     anchors: tuple[tuple[str, Span], ...] = field(default=(), compare=False)
     flow: tuple[Step, ...] = field(default=(), compare=False)
+    hazards: frozenset[Hazard] = field(default=frozenset(), compare=False)
 
     @classmethod
     def at(
@@ -69,10 +82,11 @@ class Finding:
         message: str,
         anchors: dict[str, ast.expr | ast.stmt] | None = None,
         flow: tuple[Step, ...] = (),
+        hazards: frozenset[Hazard] = frozenset(),
     ) -> Finding:
         span = Span.of(node)
         named = tuple((name, Span.of(anchor)) for name, anchor in (anchors or {}).items())
-        return cls(span.line, span.col, span.end_line, span.end_col, code, message, named, flow)
+        return cls(span.line, span.col, span.end_line, span.end_col, code, message, named, flow, hazards)
 
     @property
     def span(self) -> Span:

@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "copy-context"),
         default="auto",
         help=(
-            "auto: attach/detach in a worker defined in the same file whose every caller is visible, "
+            "auto: attach/detach in a nested worker whose every use is visible, "
             "contextvars.copy_context().run at the call site otherwise; copy-context: always the "
             "call-site form (default: %(default)s)"
         ),

@@ -84,7 +84,8 @@ def fix_source(
         if not result.found:
             result.found = findings
         result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]
-        fixable = [f for f in findings if f.code in FIXES]
+        result.declined += [Declined(f, _hazardous(f)) for f in findings if f.code in FIXES and f.hazards]
+        fixable = [f for f in findings if f.code in FIXES and not f.hazards]
         if not fixable:
             break
         tree = FixTree(result.source, options.style)
@@ -125,6 +126,11 @@ def _suppressed(finding: Finding, lines: list[str]) -> bool:
     line = lines[finding.line - 1] if finding.line <= len(lines) else ""
     violation = Violation(finding.code, "", finding.line, finding.col, finding.message, line)
     return violation.is_inline_ignored(disable_noqa=False)
+
+
+def _hazardous(finding: Finding) -> str:
+    """Why no rewrite is safe, in the analysis's words (one hazard per clause)."""
+    return "; ".join(sorted(hazard.value for hazard in finding.hazards))
 
 
 def _manual(finding: Finding) -> str:

@@ -305,7 +305,6 @@ class ModuleReader:
             if _reenters_a_parameter(site, params):
                 summary.reenters = True
         summary.returns = [self._value(value, fn) for value in fn.returns]
-        summary.loops_forever = _loops_forever(node.body)
         summary.yields_in_span = any(spans for _, spans in fn.yields)
         summary.yield_withs = sorted({self.callee(entered.func, fn) for entered in fn.yield_withs})
         summary.return_calls = [self.callee(v.func, fn) for v in fn.returns if isinstance(v, ast.Call)]
@@ -403,17 +402,6 @@ def _enters_a_context(site: Site) -> bool:
                 and loop.target.elts[0].id == receiver.id
             ):
                 return True
-    return False
-
-
-def _loops_forever(body: list[ast.stmt]) -> bool:
-    """The body is, at its top (possibly inside ``try``/``with``), a ``while`` loop: a worker that
-    serves many items for the life of its thread."""
-    for statement in body:
-        if isinstance(statement, ast.While):
-            return True
-        if isinstance(statement, (ast.Try, ast.With)) and _loops_forever(statement.body):
-            return True
     return False
 
 

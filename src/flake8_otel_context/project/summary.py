@@ -58,7 +58,6 @@ class FunctionSummary:
     # It makes a span or context it is given current (``use_span(span)``, ``attach(ctx)`` on a
     # parameter): the spans it makes have the parent its caller handed over, not a new trace.
     reenters: bool = False
-    loops_forever: bool = False  # its body is a ``while`` loop: a long-lived worker
     yields_in_span: bool = False  # a generator that yields inside a span: a tracing helper
     yield_withs: list[str] = field(default_factory=list)  # calls entered by ``with`` around its yields
     return_calls: list[str] = field(default_factory=list)  # the calls whose values it returns

@@ -16,9 +16,6 @@ from flake8_otel_context.project.model import Evidence, FunctionRef, Origin, Pro
 from flake8_otel_context.project.summarise import ModuleReader
 from flake8_otel_context.project.summary import ModuleSummary
 
-# Functions that run once, at start-up or shutdown: a daemon thread started there serves the process.
-_START_UP = ("__init__", "__post_init__", "start", "setup", "main", "run", "serve", "__enter__", "open")
-
 
 class ProjectView:
     def __init__(
@@ -87,17 +84,3 @@ class ProjectView:
             return found
         why = self.model.call_traced(self._reader.callee(worker, fn))
         return why.because("the worker") if why else None
-
-    def long_lived(self, local: FunctionFacts | None, call: ast.Call, fn: FunctionFacts) -> bool:
-        """A worker that serves for the life of its thread (a ``while`` loop), or a daemon thread
-        started at construction or start-up: it serves many requests, none of them its parent."""
-        if local is not None:
-            name = self.qualified(local)
-            ref = self.model.function(self.module, name) if name else None
-            if ref is not None and ref.function.loops_forever:
-                return True
-        daemon = any(
-            k.arg == "daemon" and isinstance(k.value, ast.Constant) and k.value.value for k in call.keywords
-        )
-        where = fn.name if fn.node is not None else "<module>"
-        return daemon and (where == "<module>" or where.lstrip("_").startswith(_START_UP))

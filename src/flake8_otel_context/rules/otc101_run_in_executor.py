@@ -12,7 +12,11 @@ from flake8_otel_context.rules.rule import Rule
 def check(analysis: Analysis) -> Iterator[Finding]:
     for boundary, why in lost_context(analysis, "run_in_executor"):
         yield RULE.finding(
-            boundary.site.call, {"worker": boundary.worker}, because=why, worker=describe(boundary.worker)
+            boundary.site.call,
+            {"worker": boundary.worker},
+            because=why,
+            hazards=boundary.hazards,
+            worker=describe(boundary.worker),
         )
 
 
@@ -90,9 +94,10 @@ def sync_entry_point(loop):
 """,
     ),
     fix=(
-        "Rewrites an in-file worker into the attach/detach pattern and passes "
+        "Rewrites a nested worker into the attach/detach pattern and passes "
         "`otel_context.get_current()` to it; otherwise wraps the callable as "
-        "`contextvars.copy_context().run`."
+        "`contextvars.copy_context().run`. Declined when the executor may be a process pool "
+        "(a parameter, a factory's result): a context cannot be pickled to another process."
     ),
     check=check,
 )

@@ -90,7 +90,7 @@ def handle(form, items):
 """,
     ),
     fix=(
-        "Rewrites an in-file worker into the attach/detach pattern and passes "
+        "Rewrites a nested worker into the attach/detach pattern and passes "
         "`otel_context.get_current()`; otherwise submits `contextvars.copy_context().run`. For "
         "`map`, attaches one OpenTelemetry context per call (never one shared copy)."
     ),

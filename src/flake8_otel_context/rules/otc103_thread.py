@@ -81,7 +81,7 @@ def handle(job):
 """,
     ),
     fix=(
-        "Rewrites an in-file target into the attach/detach pattern and passes "
+        "Rewrites a nested target into the attach/detach pattern and passes "
         "`otel_context.get_current()` in `args`; otherwise runs the target in a copy of the "
         "caller's context: `target=functools.partial(contextvars.copy_context().run, fn)`."
     ),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flake8_otel_context.analysis.context import Analysis
-from flake8_otel_context.analysis.findings import Because, Finding
+from flake8_otel_context.analysis.findings import Because, Finding, Hazard
 from flake8_otel_context.analysis.precheck import TRACING_WORDS
 
 
@@ -37,10 +37,12 @@ class Rule:
         node: ast.AST,
         anchors: dict[str, ast.expr | ast.stmt] | None = None,
         because: Because = Because(),
+        hazards: frozenset[Hazard] = frozenset(),
         **details: str,
     ) -> Finding:
         """``because``: the evidence the project model found (where the span is opened, what the
-        worker does that is traced), added after the advice, with its chain of places."""
+        worker does that is traced), added after the advice, with its chain of places.
+        ``hazards``: what makes a rewrite unsafe here, so the fixer declines it."""
         assert isinstance(node, (ast.expr, ast.stmt))
         message = f"{self.code} {self.message.format(**details)}{because.text}"
-        return Finding.at(node, self.code, message, anchors, because.flow)
+        return Finding.at(node, self.code, message, anchors, because.flow, hazards)

@@ -1,10 +1,11 @@
 """OTC101, OTC102, OTC103: give the worker of a thread or pool the caller's context.
 
-Two forms. When the worker is a function of this file whose every use the fixer can see (a nested
-function, or a private module-level one used only at these boundaries), it gets the attach/detach
-pattern: the call site passes ``otel_context.get_current()``, and the worker attaches it first thing
-and detaches it in ``finally``. Otherwise the call site runs the worker in a copy of its context,
-``contextvars.copy_context().run``, which needs no change to the worker.
+Two forms. When the worker is a nested function whose every use the fixer can see, all of them
+boundaries being fixed, it gets the attach/detach pattern: the call site passes
+``otel_context.get_current()``, and the worker attaches it first thing and detaches it in
+``finally``. Otherwise the call site runs the worker in a copy of its context,
+``contextvars.copy_context().run``, which needs no change to the worker: a module-level function
+keeps its signature, since other modules and tests may call it.
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ def _changeable_definition(
 ) -> cst.FunctionDef | None:
     """The worker's ``def``, when adding a first parameter to it cannot break a caller.
 
-    Every use must be visible: the function is nested, or private to this module, and each of its
-    uses is the worker of a boundary being fixed now. The module must already import OpenTelemetry.
+    Every use must be visible: the function is nested, and each of its uses is the worker of a
+    boundary being fixed now. A module-level function, even a private one, keeps its signature:
+    other modules and the project's tests may call it directly. The module must already import
+    OpenTelemetry.
     """
     worker = site.worker.value
     if tree.style != "auto" or not isinstance(worker, cst.Name) or not tree.imports.has_opentelemetry:
@@ -124,9 +127,7 @@ def _changeable_definition(
     name = definition.name.value
     if name in tree.exported_names:
         return None
-    if isinstance(assignment.scope, ClassScope):
-        return None
-    if isinstance(assignment.scope, GlobalScope) and not (name.startswith("_") and not name.endswith("__")):
+    if isinstance(assignment.scope, (ClassScope, GlobalScope)):
         return None
     if not all(access.node in worker_nodes for access in assignment.references):
         return None
@@ -243,8 +244,8 @@ def _copy_at_call_site(site: _Site, tree: FixTree) -> Edit | Declined:
             site.finding,
             "map() runs its items at once, so one copy_context() cannot serve them all; the worker "
             "must take otel_context.get_current() and attach it, which the fixer writes itself "
-            "only for a worker of this file whose every use it sees (and not with --style "
-            "copy-context)",
+            "only for a nested worker whose every use it sees (and not with --style copy-context); "
+            "a module-level worker keeps its signature, since other code may call it",
         )
     edit = Edit([site.finding])
     run = cst.Attribute(call(tree.spell(_COPY_CONTEXT, edit, site.call)), cst.Name("run"))
