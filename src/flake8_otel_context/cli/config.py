@@ -24,10 +24,12 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from flake8_otel_context.analysis.settings import SpanScope
+from flake8_otel_context.cli.selection import per_file_ignores
 
 Value = Union[str, list[str]]
 
-# key -> what it holds: "codes", "list", "text", or a tuple of the values it may take
+# key -> what it holds: "codes", "list", "text", "per-file" (flake8's per-file-ignores), or a tuple of
+# the values it may take
 OPTIONS: dict[str, object] = {
     "select": "codes",
     "extend-select": "codes",
@@ -35,6 +37,7 @@ OPTIONS: dict[str, object] = {
     "extend-ignore": "codes",
     "exclude": "list",
     "extend-exclude": "list",
+    "per-file-ignores": "per-file",
     "otc-span-scope": tuple(scope.value for scope in SpanScope),
     "otc-propagating": "list",
     "otc-cache-dir": "text",
@@ -109,6 +112,14 @@ def _checked(values: Mapping[str, object], where: str) -> dict[str, list[str] | 
     checked: dict[str, list[str] | str] = {}
     for key, value in values.items():
         kind = OPTIONS[key]
+        if kind == "per-file":
+            text = "\n".join(value) if isinstance(value, list) else value
+            try:
+                per_file_ignores(str(text))
+            except ExecutionError as error:
+                raise ConfigError(f"{where}: {key}: {str(error).splitlines()[0]}") from None
+            checked[key] = str(text)
+            continue
         if isinstance(value, list) and all(isinstance(item, str) for item in value):
             items = [item.strip() for item in value if item.strip()]
         elif isinstance(value, str):

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import TextIO
+
+from flake8.exceptions import ExecutionError
 
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.cli.config import ConfigError, comma_list, load_options
 from flake8_otel_context.cli.formats import as_json, as_sarif
 from flake8_otel_context.cli.paths import DEFAULT_EXCLUDE, python_files
-from flake8_otel_context.cli.selection import selected_codes
+from flake8_otel_context.cli.selection import ignored_in, per_file_ignores, selected_codes
 from flake8_otel_context.fixer.engine import FixOptions
-from flake8_otel_context.fixer.run import FileReport, fix_file
+from flake8_otel_context.fixer.run import FileReport, fix_file, fix_stdin
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.reference import explain
@@ -29,7 +33,12 @@ _EPILOG = """\
 exit status:
   0  nothing to change
   1  files were changed (with --check or --diff: would be changed)
-  2  usage error, or a file could not be read, parsed or written (it is left as it was)
+  2  usage error (a configuration that selects no OTC rule, too), or a file could not be read,
+     parsed or written (it is left as it was)
+
+PATH "-" reads the source from standard input and prints the rewritten source (or, with --diff,
+the diff) on standard output; --stdin-filename names the file it stands for, for the configuration,
+per-file-ignores and the project around it.
 
 Findings the fixer cannot rewrite safely are listed with the reason; they do not change the exit
 status (flake8 reports them). Rule selection, --otc-* options and # noqa work as in the flake8 plugin.
@@ -106,6 +115,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="names or paths to skip inside directories (default: %(default)s)",
     )
     parser.add_argument(
+        "--extend-exclude",
+        type=comma_list,
+        default=[],
+        metavar="PATTERNS",
+        help="more names or paths to skip, added to --exclude",
+    )
+    parser.add_argument(
+        "--per-file-ignores",
+        default="",
+        metavar="MAPPING",
+        help="codes to skip in some files, as flake8's option: 'tests/*:OTC1 legacy.py:OTC302'",
+    )
+    parser.add_argument(
+        "--stdin-filename",
+        default="stdin.py",
+        metavar="PATH",
+        help="the file that the source on standard input (PATH '-') stands for (default: %(default)s)",
+    )
+    parser.add_argument(
         "--config",
         metavar="FILE",
         help="flake8 configuration file to read instead of the one found (setup.cfg, tox.ini, .flake8)",
@@ -143,6 +171,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "otc_propagating": found.get("otc-propagating"),
         "otc_cache_dir": found.get("otc-cache-dir"),
         "style": found.get("style"),
+        "per_file_ignores": found.get("per-file-ignores"),
     }
     for option in ("select", "ignore", "exclude"):
         if option in found or f"extend-{option}" in found:
@@ -154,6 +183,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--explain: no rule {args.explain!r}; --list-rules shows them")
     if not args.paths and args.explain is None and not args.list_rules:
         parser.error("give at least one PATH")
+    if "-" in args.paths and len(args.paths) > 1:
+        parser.error("PATH '-' (standard input) cannot be combined with other paths")
+    try:
+        args.per_file_ignores = per_file_ignores(args.per_file_ignores)
+    except ExecutionError as error:
+        parser.error(f"--per-file-ignores: {str(error).splitlines()[0]}")
     return args
 
 
@@ -183,16 +218,33 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         codes=frozenset(selected_codes(args.select, args.ignore)),
         style=args.style,
     )
-    files = list(python_files(args.paths, args.exclude))
+    if not options.codes:
+        print(
+            "otel-context-fix: the rule selection (select/ignore, from the command line or the "
+            "configuration) leaves no OTC rule to check; add OTC to select or extend-select",
+            file=err,
+        )
+        return EXIT_ERROR
+    stdin = args.paths == ["-"]
+    named = [args.stdin_filename] if stdin else args.paths
     project = None
     if options.settings.span_scope.reads_project:
-        project = load_project(args.paths, cache_setting(args.otc_cache_dir))
+        project = load_project(named, cache_setting(args.otc_cache_dir))
+
+    def options_for(path: str) -> FixOptions:
+        ignored = ignored_in(path, args.per_file_ignores)
+        return replace(options, codes=frozenset(selected_codes(args.select, [*args.ignore, *ignored])))
+
+    if stdin:
+        return _fix_stdin(args, options_for(args.stdin_filename), project, out, err)
+    excluded = [*args.exclude, *args.extend_exclude]
+    files = [(path, options_for(path)) for path in python_files(args.paths, excluded)]
     write = not (args.check or args.diff)
     messages = err if args.diff else out
     status = EXIT_CLEAN
     changed = declined = failed = 0
     reports = []
-    for report in _reports(files, options, write, args.diff, args.jobs, project):
+    for report in _reports(files, write, args.diff, args.jobs, project):
         reports.append(report)
         failed += report.error is not None
         changed += bool(report.fixed)
@@ -207,6 +259,38 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         status = EXIT_ERROR
     print(_summary(len(files), changed, declined, failed, write), file=err)
     return status
+
+
+def _fix_stdin(
+    args: argparse.Namespace, options: FixOptions, project: ProjectModel | None, out: TextIO, err: TextIO
+) -> int:
+    """The source on standard input, rewritten on standard output: an editor's or a pipeline's
+    file. Whatever fails, the input comes back unchanged, and the reason goes to standard error."""
+    raw = sys.stdin.buffer.read()
+    report, data = fix_stdin(raw, args.stdin_filename, options, args.diff, project)
+    if args.diff:
+        out.write(report.diff)
+    elif not args.check:
+        _write_bytes(out, data)
+    if args.format != "text":
+        print(as_json([report]) if args.format == "json" else as_sarif([report]), file=err)
+    else:
+        _print_text(report, not (args.check or args.diff), io.StringIO(), err, err)
+    if report.error is not None:
+        return EXIT_ERROR
+    return EXIT_CHANGED if report.fixed else EXIT_CLEAN
+
+
+def _write_bytes(stream: TextIO, data: bytes) -> None:
+    """The rewrite keeps the input's encoding and newlines, so it goes out as bytes; a stream with
+    no byte buffer (a test's ``StringIO``) gets it decoded as UTF-8."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(data.decode("utf-8", "surrogateescape"))
+        return
+    stream.flush()
+    buffer.write(data)
+    buffer.flush()
 
 
 def _print_text(report: FileReport, write: bool, out: TextIO, messages: TextIO, err: TextIO) -> None:
@@ -228,12 +312,12 @@ def _print_text(report: FileReport, write: bool, out: TextIO, messages: TextIO, 
 
 
 def _reports(
-    files: list[str], options: FixOptions, write: bool, diff: bool, jobs: int, project: ProjectModel | None
+    files: list[tuple[str, FixOptions]], write: bool, diff: bool, jobs: int, project: ProjectModel | None
 ) -> Iterator[FileReport]:
     if jobs == 1 or len(files) < 2:
-        yield from (fix_file(path, options, write, diff, project) for path in files)
+        yield from (fix_file(path, options, write, diff, project) for path, options in files)
         return
-    work = partial(_fix_with_project, options=options, write=write, diff=diff)
+    work = partial(_fix_with_project, write=write, diff=diff)
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(files)), initializer=_receive_project, initargs=(project,)
     ) as pool:
@@ -249,7 +333,8 @@ def _receive_project(project: ProjectModel | None) -> None:
     _PROJECT = project
 
 
-def _fix_with_project(path: str, options: FixOptions, write: bool, diff: bool) -> FileReport:
+def _fix_with_project(file: tuple[str, FixOptions], write: bool, diff: bool) -> FileReport:
+    path, options = file
     return fix_file(path, options, write, diff, _PROJECT)
 
 
@@ -266,3 +351,7 @@ def _summary(total: int, changed: int, declined: int, failed: int, write: bool) 
 def run() -> None:
     """Console entry point."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

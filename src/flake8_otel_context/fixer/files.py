@@ -49,6 +49,11 @@ def read_source(path: Path) -> SourceFile:
         raw = path.read_bytes()
     except OSError as error:
         raise SourceError(f"cannot read it: {error.strerror or error}") from None
+    return decode_source(raw, path)
+
+
+def decode_source(raw: bytes, path: Path) -> SourceFile:
+    """``raw`` decoded as Python would decode a file of those bytes (standard input, too)."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
         text = raw.decode(encoding)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
@@ -15,7 +15,9 @@ from flake8_otel_context.fixer.engine import FixOptions, fix_source
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.fixer.files import (
     SourceError,
+    SourceFile,
     character_column,
+    decode_source,
     physical_lines,
     read_source,
     verified_bytes,
@@ -41,6 +43,9 @@ class FileReport:
     findings: tuple[Reported, ...] = ()
     error: str | None = None
     diff: str = ""
+    # The declined findings at their places in the rewritten text (once it is written, that is
+    # where a person finds them).
+    rewritten_declined: tuple[Declined, ...] = field(default=(), repr=False)
 
 
 def fix_file(
@@ -49,35 +54,58 @@ def fix_file(
     """Rewrite ``path`` (only when ``write``); a file that fails is left exactly as it was."""
     try:
         source = read_source(Path(path))
-        result = fix_source(source.text, options, project, path)
-        unread = next((f for f in result.found if f.code == NOT_ANALYSED), None)
-        if unread is not None:  # an error for this file, not a finding: nothing in it was checked
-            return FileReport(path, error=unread.message.removeprefix(f"{NOT_ANALYSED} ") + "; not changed")
-        found = result.in_input()
-        lines = physical_lines(source.text)
-        reported = tuple(_reported(finding, reason, lines) for finding, reason in found)
-        in_input = tuple(Declined(finding, reason) for finding, reason in found if reason is not None)
-        if result.source == source.text:
-            return FileReport(path, declined=in_input, findings=reported)
-        data = verified_bytes(source, result.source)
-        shown = _diff(path, source.text, result.source) if diff else ""
-        if write:
+        report, data = _rewrite(source, options, diff, project)
+        if data is not None and write:
             write_atomically(Path(path), data)
-        declined = tuple(result.declined) if write else in_input
-        return FileReport(path, tuple(result.fixed), declined, reported, diff=shown)
+            return replace(report, declined=report.rewritten_declined)
+        return report
     except SourceError as error:
         return FileReport(path, error=f"{error}; not changed")
+
+
+def fix_stdin(
+    raw: bytes, path: str, options: FixOptions, diff: bool = False, project: ProjectModel | None = None
+) -> tuple[FileReport, bytes]:
+    """What to print for the source given on standard input, standing for the file ``path``: the
+    rewrite, or the input itself, byte for byte, when nothing changes or anything fails (an editor
+    replaces its buffer with it)."""
+    try:
+        report, data = _rewrite(decode_source(raw, Path(path)), options, diff, project)
+    except SourceError as error:
+        return FileReport(path, error=f"{error}; not changed"), raw
+    return replace(report, declined=report.rewritten_declined), raw if data is None else data
+
+
+def _rewrite(
+    source: SourceFile, options: FixOptions, diff: bool, project: ProjectModel | None
+) -> tuple[FileReport, bytes | None]:
+    """The report, and the new bytes (None when nothing changes); every failure is a SourceError."""
+    path = str(source.path)
+    try:
+        result = fix_source(source.text, options, project, path)
     except SyntaxError as error:
-        return FileReport(path, error=f"syntax error at line {error.lineno}: {error.msg}; not changed")
+        raise SourceError(f"syntax error at line {error.lineno}: {error.msg}") from None
     except cst.ParserSyntaxError as error:
-        reason = f"libcst cannot parse line {error.raw_line}: {error.message}"
-        return FileReport(path, error=f"{reason}; not changed")
+        raise SourceError(f"libcst cannot parse line {error.raw_line}: {error.message}") from None
     except RecursionError:
-        return FileReport(path, error="it is nested too deeply to rewrite; not changed")
+        raise SourceError("it is nested too deeply to rewrite") from None
     except Exception as error:  # one file's failure must not end the run
-        return FileReport(
-            path, error=f"internal error {type(error).__name__}: {error}; not changed (please report it)"
-        )
+        raise SourceError(f"internal error {type(error).__name__}: {error}; please report it") from None
+    unread = next((f for f in result.found if f.code == NOT_ANALYSED), None)
+    if unread is not None:  # an error for this file, not a finding: nothing in it was checked
+        raise SourceError(unread.message.removeprefix(f"{NOT_ANALYSED} "))
+    found = result.in_input()
+    lines = physical_lines(source.text)
+    reported = tuple(_reported(finding, reason, lines) for finding, reason in found)
+    in_input = tuple(Declined(finding, reason) for finding, reason in found if reason is not None)
+    if result.source == source.text:
+        return FileReport(path, declined=in_input, findings=reported, rewritten_declined=in_input), None
+    data = verified_bytes(source, result.source)
+    shown = _diff(path, source.text, result.source) if diff else ""
+    fixed = tuple(sorted(result.fixed, key=lambda f: (f.line, f.col)))
+    declined_now = tuple(result.declined)
+    report = FileReport(path, fixed, in_input, reported, diff=shown, rewritten_declined=declined_now)
+    return report, data
 
 
 def _reported(finding: Finding, reason: str | None, lines: list[str]) -> Reported:
