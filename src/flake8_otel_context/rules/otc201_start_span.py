@@ -26,13 +26,17 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             first, last, name, end = lifetime
             if name is not None and _escapes(fn, name):
                 continue
+            # ``with tracer.start_span(...)`` reads as "the span of this block": any span started in
+            # the block was meant as its child. A span started alone (``span = start_span(...)``)
+            # beside other bare ``start_span`` calls is often recorded as their sibling on purpose;
+            # only work that becomes current under it (a current span, a task, a thread) shows it
+            # was meant as their parent.
+            block = isinstance(site.statement, (ast.With, ast.AsyncWith))
             child = next(
                 (
                     s
                     for s in fn.sites
-                    if s is not site
-                    and first < s.call.lineno <= last
-                    and starts_work(s)
+                    if s is not site and first < s.call.lineno <= last and starts_work(s, bare_spans=block)
                 ),
                 None,
             )
@@ -99,11 +103,13 @@ class _WorkFinder:
     def __init__(self, analysis: Analysis) -> None:
         self._values = analysis.values
         self._boundary_calls = {id(b.site.call) for b in analysis.boundaries}
-        self._functions: dict[FunctionFacts, bool] = {}
+        self._functions: dict[tuple[FunctionFacts, bool], bool] = {}
 
-    def __call__(self, site: Site) -> bool:
+    def __call__(self, site: Site, bare_spans: bool = True) -> bool:
+        """``bare_spans``: a ``start_span`` that is not made current counts as work too."""
         if site.method in _SPAN_STARTS:
-            return not any(k.arg == "context" for k in site.call.keywords)
+            explicit_parent = any(k.arg == "context" for k in site.call.keywords)
+            return not explicit_parent and (bare_spans or site.method != "start_span")
         if (
             site.qualname in TASK_FACTORIES
             or site.qualname in (GATHER, TO_THREAD)
@@ -112,13 +118,14 @@ class _WorkFinder:
         ):
             return True
         callee = self._values.function(site.call.func, site.function)
-        return callee is not None and self._function_starts_work(callee)
+        return callee is not None and self._function_starts_work(callee, bare_spans)
 
-    def _function_starts_work(self, fn: FunctionFacts) -> bool:
-        if fn not in self._functions:
-            self._functions[fn] = False  # recursion guard
-            self._functions[fn] = any(self(s) for s in fn.sites if s.function is fn)
-        return self._functions[fn]
+    def _function_starts_work(self, fn: FunctionFacts, bare_spans: bool) -> bool:
+        key = (fn, bare_spans)
+        if key not in self._functions:
+            self._functions[key] = False  # recursion guard
+            self._functions[key] = any(self(s, bare_spans) for s in fn.sites if s.function is fn)
+        return self._functions[key]
 
 
 RULE = Rule(
@@ -136,7 +143,11 @@ RULE = Rule(
     rationale=(
         "`start_span` only creates the span; it does not put it in the context (and `with "
         "tracer.start_span(...)` only ends it on exit). Spans, tasks and threads started "
-        "afterwards see the previous current span, so the trace tree loses a level."
+        "afterwards see the previous current span, so the trace tree loses a level. Spans "
+        "started with `start_span` beside it are not reported: recording spans as siblings "
+        "without making any current is a common, deliberate idiom (timings measured after the "
+        "fact, spans that must not parent each other); only work that becomes current under it, "
+        "or any span started inside `with tracer.start_span(...)`, shows a parent was meant."
     ),
     invalid=(
         """\
@@ -182,6 +193,17 @@ def handle():
     span = tracer.start_span("request")
     span.set_attribute("leaf", True)
     span.end()
+""",
+        """\
+from opentelemetry import trace
+
+tracer = trace.get_tracer(__name__)
+
+def record(queued_at, started_at, done_at):
+    waiting = tracer.start_span("queued", start_time=queued_at)
+    running = tracer.start_span("run", start_time=started_at)
+    waiting.end(end_time=started_at)
+    running.end(end_time=done_at)
 """,
     ),
     fix=(
