@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from textwrap import dedent
 
 import pytest
 
-from flake8_otel_context.fixer import engine
+from flake8_otel_context.fixer import engine, fixes
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
-from flake8_otel_context.rules import RULES_BY_CODE
+from flake8_otel_context.rules import RULES, RULES_BY_CODE
 
 NESTED = dedent(
     """\
@@ -98,3 +100,14 @@ def test_a_file_level_flake8_noqa_leaves_the_file_alone() -> None:
 def test_code_that_does_not_parse_raises_for_the_caller_to_report() -> None:
     with pytest.raises(SyntaxError):
         fix_source("from opentelemetry import trace\ndef broken(:\n")
+
+
+def test_each_fixable_rule_is_fixed_by_exactly_one_fix_module() -> None:
+    """A rule whose reference promises a rewrite has one fix module, and a fix module fixes rules."""
+    claims: dict[str, list[str]] = {}
+    for module in pkgutil.iter_modules(fixes.__path__):
+        for code in importlib.import_module(f"{fixes.__name__}.{module.name}").CODES:
+            claims.setdefault(code, []).append(module.name)
+    promised = {rule.code for rule in RULES if rule.fix is not None}
+    assert set(claims) == promised
+    assert all(len(modules) == 1 for modules in claims.values()), claims

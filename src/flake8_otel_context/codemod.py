@@ -9,6 +9,7 @@ own runner, with its ``-j``, ``-u`` and diff options, can apply it alongside oth
 from __future__ import annotations
 
 import argparse
+from typing import get_args
 
 import libcst as cst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
@@ -17,6 +18,7 @@ from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.cli.config import comma_list
 from flake8_otel_context.cli.selection import selected_codes
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
+from flake8_otel_context.fixer.tree import Style
 
 
 class OtelContextFix(CodemodCommand):
@@ -28,7 +30,7 @@ class OtelContextFix(CodemodCommand):
     def __init__(
         self,
         context: CodemodContext,
-        style: str = "auto",
+        style: Style = "auto",
         select: str = "",
         ignore: str = "",
         otc_span_scope: str = Settings().span_scope.value,
@@ -42,7 +44,7 @@ class OtelContextFix(CodemodCommand):
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
-        arg_parser.add_argument("--style", choices=("auto", "copy-context"), default="auto")
+        arg_parser.add_argument("--style", choices=get_args(Style), default="auto")
         arg_parser.add_argument("--select", default="", help="comma-separated OTC codes (prefixes)")
         arg_parser.add_argument("--ignore", default="", help="comma-separated OTC codes (prefixes)")
         arg_parser.add_argument(

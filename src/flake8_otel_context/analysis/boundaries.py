@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Literal
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,12 +29,17 @@ from flake8_otel_context.analysis.vocabulary import (
 )
 
 
+# How a boundary hands its worker over: loop.run_in_executor, an executor's submit/map (or a
+# multiprocessing pool's methods), a Thread/Timer, a Process.
+Via = Literal["run_in_executor", "executor", "thread", "process"]
+
+
 @dataclass(eq=False)
 class Boundary:
     """A call that runs ``worker`` (with ``arguments``) in another thread or process."""
 
     site: Site
-    via: str  # "run_in_executor", "executor", "thread" or "process"
+    via: Via
     worker: ast.expr
     arguments: list[ast.expr]
     process: bool

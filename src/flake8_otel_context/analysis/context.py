@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from flake8_otel_context.analysis.boundaries import Boundary, Propagation, find_boundaries, tears_down
+from flake8_otel_context.analysis.boundaries import Boundary, Propagation, Via, find_boundaries, tears_down
 from flake8_otel_context.analysis.facts import Binding, FunctionFacts, ModuleFacts, Site, SpanRegion
 from flake8_otel_context.analysis.findings import Because, Step
 from flake8_otel_context.analysis.lifetime import long_lived
@@ -63,7 +63,7 @@ def describe(expr: ast.AST, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def lost_context(analysis: Analysis, *vias: str) -> list[tuple[Boundary, Because]]:
+def lost_context(analysis: Analysis, *vias: Via) -> list[tuple[Boundary, Because]]:
     """Thread-side boundaries of the given kinds that run their worker without the caller's span,
     each with what the project model adds to the message (why it believes it; "" for a file read
     alone)."""

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Literal, Union
 
 from flake8_otel_context.analysis.names import ImportTable
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
+
+
+# What makes the span current: a ``with`` block, an ``attach`` (until its detach), a decorator.
+RegionKind = Literal["with", "attach", "decorator"]
 
 
 @dataclass(eq=False)
@@ -20,7 +24,7 @@ class SpanRegion:
     """A stretch of a function in which a span is current: a ``with`` body, an attach, a decorator."""
 
     node: ast.AST
-    kind: str  # "with", "attach" or "decorator"
+    kind: RegionKind
     line: int
 
 

@@ -8,7 +8,7 @@ from enum import Enum
 
 
 @dataclass(frozen=True, order=True)
-class Span:
+class SourceRange:
     """Where a node is, in the stdlib ``ast``'s terms: 1-based lines, 0-based UTF-8 byte columns."""
 
     line: int
@@ -17,7 +17,7 @@ class Span:
     end_col: int
 
     @classmethod
-    def of(cls, node: ast.expr | ast.stmt) -> Span:
+    def of(cls, node: ast.expr | ast.stmt) -> SourceRange:
         return cls(
             node.lineno,
             node.col_offset,
@@ -42,6 +42,18 @@ class Because:
 
     text: str = ""
     flow: tuple[Step, ...] = ()
+
+
+class Anchor(Enum):
+    """The other nodes of a finding that a rewrite needs, named by the analysis for the fixer."""
+
+    WORKER = "worker"  # the callable a boundary runs in another thread
+    CALL = "call"  # the boundary call that runs a worker (OTC403)
+    STATEMENT = "statement"  # the statement that starts a span (OTC201)
+    END = "end"  # the span's ``end()`` call (OTC201)
+    SPAN = "span"  # the span block a context capture belongs in (OTC401)
+    ATTACH = "attach"  # the ``attach()`` a token comes from (OTC302)
+    HANDOFF = "handoff"  # where the token leaves the function (OTC302)
 
 
 class Hazard(Enum):
@@ -70,7 +82,7 @@ class Finding:
     end_col: int
     code: str
     message: str
-    anchors: tuple[tuple[str, Span], ...] = field(default=(), compare=False)
+    anchors: tuple[tuple[Anchor, SourceRange], ...] = field(default=(), compare=False)
     flow: tuple[Step, ...] = field(default=(), compare=False)
     hazards: frozenset[Hazard] = field(default=frozenset(), compare=False)
 
@@ -80,17 +92,17 @@ class Finding:
         node: ast.expr | ast.stmt,
         code: str,
         message: str,
-        anchors: dict[str, ast.expr | ast.stmt] | None = None,
+        anchors: dict[Anchor, ast.expr | ast.stmt] | None = None,
         flow: tuple[Step, ...] = (),
         hazards: frozenset[Hazard] = frozenset(),
     ) -> Finding:
-        span = Span.of(node)
-        named = tuple((name, Span.of(anchor)) for name, anchor in (anchors or {}).items())
-        return cls(span.line, span.col, span.end_line, span.end_col, code, message, named, flow, hazards)
+        where = SourceRange.of(node)
+        named = tuple((name, SourceRange.of(anchor)) for name, anchor in (anchors or {}).items())
+        return cls(where.line, where.col, where.end_line, where.end_col, code, message, named, flow, hazards)
 
     @property
-    def span(self) -> Span:
-        return Span(self.line, self.col, self.end_line, self.end_col)
+    def source_range(self) -> SourceRange:
+        return SourceRange(self.line, self.col, self.end_line, self.end_col)
 
-    def anchor(self, name: str) -> Span | None:
+    def anchor(self, name: Anchor) -> SourceRange | None:
         return next((span for key, span in self.anchors if key == name), None)

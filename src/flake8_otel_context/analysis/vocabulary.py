@@ -47,10 +47,12 @@ MP_GET_CONTEXT = "multiprocessing.get_context"
 
 COPY_CONTEXT = "contextvars.copy_context"
 PARTIAL = "functools.partial"
+REPEAT = "itertools.repeat"
 
 OTEL_ATTACH = "opentelemetry.context.attach"
 OTEL_DETACH = "opentelemetry.context.detach"
 OTEL_GET_CURRENT = "opentelemetry.context.get_current"
+OTEL_CONTEXT_TYPE = "opentelemetry.context.Context"
 
 SET_SPAN_IN_CONTEXT = "opentelemetry.trace.set_span_in_context"
 USE_SPAN = "opentelemetry.trace.use_span"

@@ -12,7 +12,7 @@ import configparser
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Union
+from typing import Union, get_args
 
 from flake8.defaults import VALID_CODE_PREFIX
 from flake8.exceptions import ExecutionError
@@ -25,6 +25,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from flake8_otel_context.analysis.settings import SpanScope
 from flake8_otel_context.cli.selection import per_file_ignores
+from flake8_otel_context.fixer.tree import Style
 
 Value = Union[str, list[str]]
 
@@ -41,7 +42,7 @@ OPTIONS: dict[str, object] = {
     "otc-span-scope": tuple(scope.value for scope in SpanScope),
     "otc-propagating": "list",
     "otc-cache-dir": "text",
-    "style": ("auto", "copy-context"),
+    "style": get_args(Style),
 }
 _ONLY_IN_PYPROJECT = ("style",)
 TABLE = "tool.flake8-otel-context"

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import partial
-from typing import TextIO
+from typing import TextIO, get_args
 
 from flake8.exceptions import ExecutionError
 
@@ -22,6 +22,7 @@ from flake8_otel_context.cli.paths import DEFAULT_EXCLUDE, python_files
 from flake8_otel_context.cli.selection import ignored_in, per_file_ignores, selected_codes
 from flake8_otel_context.fixer.engine import FixOptions
 from flake8_otel_context.fixer.run import FileReport, fix_file, fix_stdin
+from flake8_otel_context.fixer.tree import Style
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.reference import explain
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ignore", type=comma_list, default=[], metavar="CODES", help="skip these codes")
     parser.add_argument(
         "--style",
-        choices=("auto", "copy-context"),
+        choices=get_args(Style),
         default="auto",
         help=(
             "auto: attach/detach in a nested worker whose every use is visible, "

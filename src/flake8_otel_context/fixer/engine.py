@@ -24,7 +24,7 @@ from flake8_otel_context.checker import analyze
 from flake8_otel_context.fixer.edits import Declined, Edit, apply_edits
 from flake8_otel_context.fixer.files import physical_lines
 from flake8_otel_context.fixer.fixes import FIXES
-from flake8_otel_context.fixer.tree import FixTree
+from flake8_otel_context.fixer.tree import FixTree, Style
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE, needed_words
 
@@ -35,7 +35,7 @@ _MAX_ROUNDS = 10
 class FixOptions:
     settings: Settings = Settings()
     codes: Collection[str] | None = None  # the selected rules; None for the default set
-    style: str = "auto"  # or "copy-context": the call-site form for every boundary
+    style: Style = "auto"
 
 
 @dataclass

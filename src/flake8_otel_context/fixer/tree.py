@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -21,16 +21,20 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from flake8_otel_context.analysis.findings import Span
+from flake8_otel_context.analysis.findings import SourceRange
 from flake8_otel_context.fixer.edits import Edit
 from flake8_otel_context.fixer.files import character_column, physical_lines
 from flake8_otel_context.fixer.imports import Imports
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
+# How boundaries are fixed: "auto" writes attach/detach into a nested worker whose every use the
+# fixer sees and the call-site copy elsewhere; "copy-context" writes the call-site copy everywhere.
+Style = Literal["auto", "copy-context"]
+
 
 class FixTree:
-    def __init__(self, source: str, style: str) -> None:
+    def __init__(self, source: str, style: Style) -> None:
         self.wrapper = MetadataWrapper(cst.parse_module(source))
         self.module = self.wrapper.module
         self.style = style
@@ -64,16 +68,16 @@ class FixTree:
                     names.update(_strings(small))
         return frozenset(names)
 
-    def find(self, span: Span | None, kind: type[NodeT]) -> NodeT | None:
+    def find(self, span: SourceRange | None, kind: type[NodeT]) -> NodeT | None:
         """The node of ``kind`` exactly at ``span`` (an ``ast`` position)."""
         node = self._find(span, kind)
         return node if isinstance(node, kind) else None
 
-    def expression(self, span: Span | None) -> cst.BaseExpression | None:
+    def expression(self, span: SourceRange | None) -> cst.BaseExpression | None:
         node = self._find(span, cst.BaseExpression)
         return node if isinstance(node, cst.BaseExpression) else None
 
-    def _find(self, span: Span | None, kind: type[Any]) -> cst.CSTNode | None:
+    def _find(self, span: SourceRange | None, kind: type[Any]) -> cst.CSTNode | None:
         if span is None:
             return None
         start = (span.line, character_column(self._line(span.line), span.col))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flake8_otel_context.analysis.context import Analysis, describe, lost_context
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.rules.rule import Rule
 
 
@@ -13,7 +13,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
     for boundary, why in lost_context(analysis, "run_in_executor"):
         yield RULE.finding(
             boundary.site.call,
-            {"worker": boundary.worker},
+            {Anchor.WORKER: boundary.worker},
             because=why,
             hazards=boundary.hazards,
             worker=describe(boundary.worker),

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flake8_otel_context.analysis.context import Analysis, describe, lost_context
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.rules.rule import Rule
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     for boundary, why in lost_context(analysis, "thread"):
         yield RULE.finding(
-            boundary.site.call, {"worker": boundary.worker}, because=why, worker=describe(boundary.worker)
+            boundary.site.call,
+            {Anchor.WORKER: boundary.worker},
+            because=why,
+            worker=describe(boundary.worker),
         )
 
 

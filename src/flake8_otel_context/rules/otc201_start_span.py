@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.facts import FunctionFacts, Site
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.analysis.vocabulary import GATHER, TASK_FACTORIES, TASK_METHODS, TO_THREAD
 from flake8_otel_context.rules.rule import Rule
 
@@ -41,9 +41,9 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                 None,
             )
             if child is not None:
-                anchors: dict[str, ast.expr | ast.stmt] = {"statement": site.statement}
+                anchors: dict[Anchor, ast.expr | ast.stmt] = {Anchor.STATEMENT: site.statement}
                 if end is not None:
-                    anchors["end"] = end
+                    anchors[Anchor.END] = end
                 yield RULE.finding(site.call, anchors, line=str(child.call.lineno))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.analysis.names import ImportTable, dotted_name, last_name
 from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_DETACH, names_a_detach
 from flake8_otel_context.analysis.walker import is_span_start
@@ -40,7 +40,7 @@ def _entered_by_hand(fn: FunctionFacts, imports: ImportTable) -> Iterator[Findin
         if any(isinstance(m, ast.Call) and is_span_start(m, imports) for m in made):
             yield RULE.finding(
                 site.call,
-                {"attach": site.call, "handoff": site.call},
+                {Anchor.ATTACH: site.call, Anchor.HANDOFF: site.call},
                 problem="the span made current by this __enter__() is exited in another function",
             )
 
@@ -87,7 +87,7 @@ def _check_function(
             if not handed_off_by_design:
                 yield RULE.finding(
                     attach.call,
-                    {"attach": attach.call},
+                    {Anchor.ATTACH: attach.call},
                     problem="the token leaves this function to be detached elsewhere",
                 )
             continue
@@ -95,7 +95,7 @@ def _check_function(
             if not handed_off_by_design:
                 yield RULE.finding(
                     attach.call,
-                    {"attach": attach.call},
+                    {Anchor.ATTACH: attach.call},
                     problem=f"the token is stored in {token} and detached in another function",
                 )
             continue
@@ -109,20 +109,22 @@ def _check_function(
             if not handed_off_by_design:
                 yield RULE.finding(
                     attach.call,
-                    {"attach": attach.call, "handoff": handoff},
+                    {Anchor.ATTACH: attach.call, Anchor.HANDOFF: handoff},
                     problem=f"the token leaves this function at line {handoff.lineno}, to be detached "
                     "elsewhere",
                 )
             continue
         if not detaches:
             yield RULE.finding(
-                attach.call, {"attach": attach.call}, problem="the token is never detached in this function"
+                attach.call,
+                {Anchor.ATTACH: attach.call},
+                problem="the token is never detached in this function",
             )
         for detach in detaches:
             if not _covered(attach.statement, _statement_of(detach, parents), parents):
                 yield RULE.finding(
                     detach,
-                    {"attach": attach.call},
+                    {Anchor.ATTACH: attach.call},
                     problem=f"this detach is skipped when the code after attach() (line "
                     f"{attach.call.lineno}) raises",
                 )

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from flake8_otel_context.analysis.context import Analysis, entered_after, is_asyncio_scheduler
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.analysis.values import Kind
 from flake8_otel_context.analysis.vocabulary import CONTEXT_CAPTURES
 from flake8_otel_context.rules.rule import Rule
@@ -30,7 +30,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             if span is not None:
                 yield RULE.finding(
                     binding.site.call,
-                    {"span": span.node} if isinstance(span.node, (ast.With, ast.AsyncWith)) else {},
+                    {Anchor.SPAN: span.node} if isinstance(span.node, (ast.With, ast.AsyncWith)) else {},
                     name=name, span=str(span.line), use=str(site.call.lineno)
                 )
                 break

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flake8_otel_context.analysis.context import Analysis
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.rules.rule import Rule
 
 
@@ -17,7 +17,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
         copy = analysis.propagation.copy_in_worker(boundary)
         if copy is not None and id(copy) not in reported:
             reported.add(id(copy))
-            yield RULE.finding(copy, {"worker": boundary.worker, "call": boundary.site.call})
+            yield RULE.finding(copy, {Anchor.WORKER: boundary.worker, Anchor.CALL: boundary.site.call})
 
 
 RULE = Rule(

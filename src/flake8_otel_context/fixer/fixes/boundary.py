@@ -16,7 +16,16 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import Assignment, ClassScope, GlobalScope
 
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
+from flake8_otel_context.analysis.vocabulary import (
+    COPY_CONTEXT,
+    OTEL_ATTACH,
+    OTEL_CONTEXT_TYPE,
+    OTEL_DETACH,
+    OTEL_GET_CURRENT,
+    PARTIAL,
+    REPEAT,
+)
 from flake8_otel_context.fixer import arguments
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
@@ -31,14 +40,6 @@ from flake8_otel_context.fixer.statements import (
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC101", "OTC102", "OTC103")
-
-_GET_CURRENT = "opentelemetry.context.get_current"
-_ATTACH = "opentelemetry.context.attach"
-_DETACH = "opentelemetry.context.detach"
-_CONTEXT_TYPE = "opentelemetry.context.Context"
-_COPY_CONTEXT = "contextvars.copy_context"
-_PARTIAL = "functools.partial"
-_REPEAT = "itertools.repeat"
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
 
 
 def _site(finding: Finding, tree: FixTree) -> _Site | None:
-    boundary = tree.find(finding.span, cst.Call)
-    worker = tree.expression(finding.anchor("worker"))
+    boundary = tree.find(finding.source_range, cst.Call)
+    worker = tree.expression(finding.anchor(Anchor.WORKER))
     if boundary is None or worker is None:
         return None
     argument = next((a for a in boundary.args if a.value is worker), None)
@@ -168,7 +169,7 @@ def _can_pass_context(site: _Site) -> bool:
 def _attach_in_worker(definition: cst.FunctionDef, users: list[_Site], tree: FixTree) -> Edit:
     edit = Edit([site.finding for site in users])
     for site in users:
-        current = call(tree.spell(_GET_CURRENT, edit, site.call))
+        current = call(tree.spell(OTEL_GET_CURRENT, edit, site.call))
         edit.replace(site.call, _pass_context(site, current, tree, edit))
     edit.replace(definition, _attach_first(definition, tree, edit))
     return edit
@@ -185,7 +186,7 @@ def _pass_context(site: _Site, context: cst.BaseExpression, tree: FixTree, edit:
             value = arguments.prepend_to_sequence(args[given].value, context)
             args[given] = args[given].with_changes(value=value)
     elif site.via == "map":
-        repeat = call(tree.spell(_REPEAT, edit, site.call), context)
+        repeat = call(tree.spell(REPEAT, edit, site.call), context)
         args = arguments.insert(args, site.index + 1, cst.Arg(repeat), site.call.whitespace_before_args)
     else:
         args = arguments.insert(args, site.index + 1, cst.Arg(context), site.call.whitespace_before_args)
@@ -195,14 +196,14 @@ def _pass_context(site: _Site, context: cst.BaseExpression, tree: FixTree, edit:
 def _attach_first(definition: cst.FunctionDef, tree: FixTree, edit: Edit) -> cst.FunctionDef:
     """``def worker(ctx, ...)``: attach ``ctx`` first thing, run the body, detach in ``finally``."""
     parameters = frozenset(p.name.value for p in _parameters(definition))
-    attach_function = tree.spell(_ATTACH, edit, definition.body, parameters)
-    detach_function = tree.spell(_DETACH, edit, definition.body, parameters)
+    attach_function = tree.spell(OTEL_ATTACH, edit, definition.body, parameters)
+    detach_function = tree.spell(OTEL_DETACH, edit, definition.body, parameters)
     heads = frozenset(_head(attach_function) + _head(detach_function))
     ctx = tree.fresh_name("ctx", definition, heads)
     token = tree.fresh_name("token", definition, heads | {ctx})
     parameter = cst.Param(cst.Name(ctx))
     if _annotated(definition):
-        annotation = tree.spell(_CONTEXT_TYPE, edit, definition)
+        annotation = tree.spell(OTEL_CONTEXT_TYPE, edit, definition)
         parameter = parameter.with_changes(annotation=cst.Annotation(annotation))
     params = definition.params.with_changes(params=[parameter, *definition.params.params])
     statements = statements_of(definition.body)
@@ -248,10 +249,10 @@ def _copy_at_call_site(site: _Site, tree: FixTree) -> Edit | Declined:
             "a module-level worker keeps its signature, since other code may call it",
         )
     edit = Edit([site.finding])
-    run = cst.Attribute(call(tree.spell(_COPY_CONTEXT, edit, site.call)), cst.Name("run"))
+    run = cst.Attribute(call(tree.spell(COPY_CONTEXT, edit, site.call)), cst.Name("run"))
     args = list(site.call.args)
     if site.via == "thread":
-        wrapped = call(tree.spell(_PARTIAL, edit, site.call), run, site.worker.value)
+        wrapped = call(tree.spell(PARTIAL, edit, site.call), run, site.worker.value)
         args[site.index] = site.worker.with_changes(value=wrapped)
     else:
         args = arguments.insert(args, site.index, cst.Arg(run), site.call.whitespace_before_args)

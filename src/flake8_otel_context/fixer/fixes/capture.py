@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import split_blank_lines, with_lines_above
 from flake8_otel_context.fixer.tree import FixTree
@@ -25,8 +25,8 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
 
 
 def _move_capture(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
-    capture = tree.find(finding.span, cst.Call)
-    span_block = tree.find(finding.anchor("span"), cst.With)
+    capture = tree.find(finding.source_range, cst.Call)
+    span_block = tree.find(finding.anchor(Anchor.SPAN), cst.With)
     if capture is None or span_block is None:
         return "the span is not entered by a with statement in this function"
     statement = tree.statement_of(capture)

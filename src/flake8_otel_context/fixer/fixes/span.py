@@ -12,15 +12,14 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
+from flake8_otel_context.analysis.vocabulary import USE_SPAN
 from flake8_otel_context.fixer import arguments
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import is_call_statement, with_block
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC201",)
-
-_USE_SPAN = "opentelemetry.trace.use_span"
 
 
 def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
@@ -34,16 +33,16 @@ def _use_span(
 ) -> cst.Call:
     flag = cst.Name("True" if end_on_exit else "False")
     return cst.Call(
-        func=tree.spell(_USE_SPAN, edit, at),
+        func=tree.spell(USE_SPAN, edit, at),
         args=arguments.insert([cst.Arg(span)], 1, arguments.keyword("end_on_exit", flag)),
     )
 
 
 def _make_current(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
-    start = tree.find(finding.span, cst.Call)
+    start = tree.find(finding.source_range, cst.Call)
     if start is None:
         return "the start_span() call could not be located for rewriting"
-    if tree.find(finding.anchor("statement"), cst.With) is not None:
+    if tree.find(finding.anchor(Anchor.STATEMENT), cst.With) is not None:
         return edit.replace(start, _use_span(start, True, tree, edit, start))
     statement = tree.statement_of(start)
     assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
@@ -73,7 +72,7 @@ def _make_current(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
 def _through_end(body: list[cst.BaseStatement], first: int, finding: Finding, tree: FixTree) -> int | str:
     """Index after the last statement to wrap: up to ``span.end()``, or through the statement that
     contains it (a ``try``/``finally``), or to the end of the block when the span is never ended."""
-    end = tree.find(finding.anchor("end"), cst.Call)
+    end = tree.find(finding.anchor(Anchor.END), cst.Call)
     if end is None:
         return len(body)
     for index in range(first, len(body)):

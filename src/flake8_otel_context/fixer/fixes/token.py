@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from flake8_otel_context.analysis.findings import Finding
-from flake8_otel_context.analysis.vocabulary import names_a_detach
+from flake8_otel_context.analysis.findings import Anchor, Finding
+from flake8_otel_context.analysis.vocabulary import OTEL_DETACH, names_a_detach
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
     call,
@@ -28,7 +28,6 @@ from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC301", "OTC302")
 
-_DETACH = "opentelemetry.context.detach"
 _OUTLIVES = (
     "only a return follows attach(), so the context is meant to outlive this function; detach the "
     "token in a finally where that work ends"
@@ -60,13 +59,13 @@ def _attaches_what_came_in(attach: cst.Call, function: cst.FunctionDef | None) -
 def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
     by_attach: dict[cst.Call, list[Finding]] = {}
     for finding in findings:
-        attach = tree.find(finding.anchor("attach") or finding.span, cst.Call)
+        attach = tree.find(finding.anchor(Anchor.ATTACH) or finding.source_range, cst.Call)
         if attach is None:
             yield Declined(finding, "the attach() call could not be located for rewriting")
         else:
             by_attach.setdefault(attach, []).append(finding)
     for attach, group in by_attach.items():
-        handoff = next((f.anchor("handoff") for f in group if f.anchor("handoff")), None)
+        handoff = next((f.anchor(Anchor.HANDOFF) for f in group if f.anchor(Anchor.HANDOFF)), None)
         outcome = (
             f"the token leaves this function at line {handoff.line}, so whoever receives it must "
             "detach it, in a finally"
@@ -195,7 +194,7 @@ def _detach_function(attach: cst.Call, tree: FixTree, edit: Edit) -> cst.BaseExp
     """``otel_context.attach`` -> ``otel_context.detach``: spelled like the attach."""
     if isinstance(attach.func, cst.Attribute):
         return attach.func.with_changes(attr=cst.Name("detach"))
-    return tree.spell(_DETACH, edit, attach)
+    return tree.spell(OTEL_DETACH, edit, attach)
 
 
 def _fold_into_finally(

@@ -11,7 +11,8 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
-from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding
+from flake8_otel_context.analysis.vocabulary import PARTIAL
 from flake8_otel_context.fixer import arguments
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import call, called_name
@@ -19,7 +20,6 @@ from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC403",)
 
-_PARTIAL = "functools.partial"
 _THREADS = ("Thread", "Timer")
 
 
@@ -30,9 +30,9 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
 
 
 def _copy_at_call_site(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
-    copy = tree.find(finding.span, cst.Call)
-    worker = tree.expression(finding.anchor("worker"))
-    boundary = tree.find(finding.anchor("call"), cst.Call)
+    copy = tree.find(finding.source_range, cst.Call)
+    worker = tree.expression(finding.anchor(Anchor.WORKER))
+    boundary = tree.find(finding.anchor(Anchor.CALL), cst.Call)
     if copy is None or boundary is None or not isinstance(worker, cst.Lambda):
         return "the worker is not a lambda; call copy_context() at the call site and pass its .run"
     run = worker.body
@@ -54,7 +54,7 @@ def _copy_at_call_site(finding: Finding, tree: FixTree, edit: Edit) -> Edit | st
     method = called_name(boundary.func) or ""
     args = list(boundary.args)
     if method in _THREADS or boundary.args[index].keyword is not None:
-        wrapped = call(tree.spell(_PARTIAL, edit, boundary), run.func, lam)
+        wrapped = call(tree.spell(PARTIAL, edit, boundary), run.func, lam)
         args[index] = args[index].with_changes(value=wrapped)
     elif method in ("submit", "run_in_executor"):
         args[index] = args[index].with_changes(value=lam)
