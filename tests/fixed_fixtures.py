@@ -25,6 +25,7 @@ DECLINED = {
     "OTC301/fire_discarded_attach_async_consumer": "nothing follows attach() in its block",
     "OTC301/fire_discarded_attach_request_hook": "change its caller's context",
     "OTC302/fire_detach_in_other_function": "the token leaves this function",
+    "OTC302/fire_same_line_attach_and_detach": "attach() shares its line with other code",
     "OTC403/fire_map_lambda_copy": "map() runs its items at once",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Union
 
 
 @dataclass(frozen=True, order=True)
@@ -53,6 +54,7 @@ class Anchor(Enum):
     END = "end"  # the span's ``end()`` call (OTC201)
     SPAN = "span"  # the span block a context capture belongs in (OTC401)
     ATTACH = "attach"  # the ``attach()`` a token comes from (OTC302)
+    DETACH = "detach"  # each ``detach()`` that belongs to that attach (OTC302; one anchor each)
     HANDOFF = "handoff"  # where the token leaves the function (OTC302)
 
 
@@ -65,6 +67,10 @@ class Hazard(Enum):
         "an OpenTelemetry Context); give it a thread pool, or None for the loop's default, and fix "
         "it again"
     )
+
+
+# The nodes a rule names for the fixer: one per name, or (as pairs) several under one name.
+Anchors = Union[dict[Anchor, Union[ast.expr, ast.stmt]], list[tuple[Anchor, Union[ast.expr, ast.stmt]]]]
 
 
 @dataclass(frozen=True, order=True)
@@ -92,12 +98,13 @@ class Finding:
         node: ast.expr | ast.stmt,
         code: str,
         message: str,
-        anchors: dict[Anchor, ast.expr | ast.stmt] | None = None,
+        anchors: Anchors | None = None,
         flow: tuple[Step, ...] = (),
         hazards: frozenset[Hazard] = frozenset(),
     ) -> Finding:
         where = SourceRange.of(node)
-        named = tuple((name, SourceRange.of(anchor)) for name, anchor in (anchors or {}).items())
+        pairs = anchors.items() if isinstance(anchors, dict) else anchors or ()
+        named = tuple((name, SourceRange.of(anchor)) for name, anchor in pairs)
         return cls(where.line, where.col, where.end_line, where.end_col, code, message, named, flow, hazards)
 
     @property
@@ -106,3 +113,7 @@ class Finding:
 
     def anchor(self, name: Anchor) -> SourceRange | None:
         return next((span for key, span in self.anchors if key == name), None)
+
+    def anchored(self, name: Anchor) -> list[SourceRange]:
+        """Every node anchored under ``name`` (the detaches of an attach), in source order."""
+        return sorted(span for key, span in self.anchors if key == name)

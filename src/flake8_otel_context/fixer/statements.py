@@ -3,7 +3,7 @@ in ``try``/``finally`` or ``with`` without losing their comments."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -99,18 +99,3 @@ def called_name(function: cst.BaseExpression) -> str | None:
     if isinstance(function, cst.Attribute):
         return function.attr.value
     return function.value if isinstance(function, cst.Name) else None
-
-
-def calls_named(node: cst.CSTNode, name: str | Callable[[str], bool]) -> list[cst.Call]:
-    """Every call under ``node`` spelled ``name(...)`` or ``x.name(...)`` (or whose name passes the test)."""
-    found: list[cst.Call] = []
-    matches = name if callable(name) else name.__eq__
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            spelled = called_name(call.func)
-            if spelled is not None and matches(spelled):
-                found.append(call)
-
-    node.visit(_Calls())
-    return found

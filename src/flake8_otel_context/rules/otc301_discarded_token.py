@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from flake8_otel_context.analysis.context import Analysis
-from flake8_otel_context.analysis.facts import FunctionFacts, Site
 from flake8_otel_context.analysis.findings import Finding
-from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_GET_CURRENT
+from flake8_otel_context.analysis.tokens import (
+    restored_by_enclosing_with,
+    restores_a_saved_context,
+    token_discarded,
+)
+from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH
 from flake8_otel_context.rules.rule import Rule
 
 
@@ -18,50 +21,9 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             site.qualname == OTEL_ATTACH
             and token_discarded(site)
             and not restored_by_enclosing_with(site)
-            and not _restores_a_saved_context(site.function)
+            and not restores_a_saved_context(site.function)
         ):
             yield RULE.finding(site.call)
-
-
-def restored_by_enclosing_with(attach: Site) -> bool:
-    """``attach`` inside ``with start_as_current_span(...)`` or ``use_span``, in the same function.
-
-    Leaving that block resets the context to what it was when the block was entered, whatever was
-    attached inside it since, so a token lost inside the block leaks nothing past its end.
-    """
-    return any(region.kind == "with" for region in attach.spans)
-
-
-def _restores_a_saved_context(fn: FunctionFacts) -> bool:
-    """``previous = get_current()``, then ``attach(previous)`` in a ``finally``: the save-and-restore
-    idiom, used where the restore may run in another context, in which ``detach`` would fail."""
-    saved = {
-        name
-        for name, bindings in fn.bindings.items()
-        if any(b.site is not None and b.site.qualname == OTEL_GET_CURRENT for b in bindings)
-    }
-    if not saved or fn.node is None:
-        return False
-    restores = {
-        id(s.call)
-        for s in fn.sites
-        if s.qualname == OTEL_ATTACH
-        and len(s.call.args) == 1
-        and isinstance(s.call.args[0], ast.Name)
-        and s.call.args[0].id in saved
-    }
-    return any(
-        id(node) in restores
-        for statement in ast.walk(fn.node)
-        if isinstance(statement, ast.Try)
-        for final in statement.finalbody
-        for node in ast.walk(final)
-    )
-
-
-def token_discarded(attach: Site) -> bool:
-    statement = attach.statement
-    return attach.target == "_" or (isinstance(statement, ast.Expr) and statement.value is attach.call)
 
 
 RULE = Rule(

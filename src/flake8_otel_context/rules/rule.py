@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flake8_otel_context.analysis.context import Analysis
-from flake8_otel_context.analysis.findings import Anchor, Because, Finding, Hazard
+from flake8_otel_context.analysis.findings import Anchors, Because, Finding, Hazard
 from flake8_otel_context.analysis.precheck import TRACING_WORDS
 
 
@@ -35,7 +35,7 @@ class Rule:
     def finding(
         self,
         node: ast.AST,
-        anchors: dict[Anchor, ast.expr | ast.stmt] | None = None,
+        anchors: Anchors | None = None,
         because: Because = Because(),
         hazards: frozenset[Hazard] = frozenset(),
         **details: str,

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 import libcst as cst
 
 from flake8_otel_context.analysis.findings import Anchor, Finding
-from flake8_otel_context.analysis.vocabulary import OTEL_DETACH, names_a_detach
+from flake8_otel_context.analysis.vocabulary import OTEL_DETACH
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
     call,
     called_name,
-    calls_named,
     is_call_statement,
     line,
     split_blank_lines,
@@ -66,11 +65,12 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
             by_attach.setdefault(attach, []).append(finding)
     for attach, group in by_attach.items():
         handoff = next((f.anchor(Anchor.HANDOFF) for f in group if f.anchor(Anchor.HANDOFF)), None)
+        detaches = sorted({detach for finding in group for detach in finding.anchored(Anchor.DETACH)})
         outcome = (
             f"the token leaves this function at line {handoff.line}, so whoever receives it must "
             "detach it, in a finally"
             if handoff
-            else _guard(attach, tree, Edit(group))
+            else _guard(attach, [tree.find(detach, cst.Call) for detach in detaches], tree, Edit(group))
         )
         if isinstance(outcome, str):
             yield from (Declined(finding, outcome) for finding in group)
@@ -78,37 +78,10 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
             yield outcome
 
 
-def _detaches_of_this_attach(
-    function: cst.CSTNode, token: str, attach: cst.Call, tree: FixTree
-) -> list[cst.Call]:
-    """The detaches after ``attach`` and before a later attach that rebinds the same token name."""
-    start = tree.range(attach).start.line
-    rebinds = [
-        tree.range(other).start.line
-        for other in calls_named(function, "attach")
-        if _assigned_to(other, token, tree) and tree.range(other).start.line > start
-    ]
-    end = min(rebinds, default=None)
-    return [
-        call
-        for call in calls_named(function, names_a_detach)
-        if len(call.args) == 1
-        and isinstance(call.args[0].value, cst.Name)
-        and call.args[0].value.value == token
-        and start < tree.range(call).start.line
-        and (end is None or tree.range(call).start.line < end)
-    ]
-
-
-def _assigned_to(call: cst.Call, token: str, tree: FixTree) -> bool:
-    """``token = call``."""
-    parent = tree.parent(call)
-    return isinstance(parent, cst.Assign) and any(
-        isinstance(t.target, cst.Name) and t.target.value == token for t in parent.targets
-    )
-
-
-def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:
+def _guard(
+    attach: cst.Call, detaches: list[cst.Call | None], tree: FixTree, edit: Edit
+) -> Edit | str:
+    """``detaches``: the analysis's detaches of this attach (None where one cannot be located)."""
     statement = tree.statement_of(attach)
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return "attach() shares its line with other code; keep its token in a local, detach it in a finally"
@@ -137,7 +110,9 @@ def _guard(attach: cst.Call, tree: FixTree, edit: Edit) -> Edit | str:
     body = list(block.body)
     position = body.index(statement)
     after = body[position + 1 :]
-    existing = _detaches_of_this_attach(function, token, attach, tree) if token != "_" else []
+    existing = [detach for detach in detaches if detach is not None]
+    if len(existing) != len(detaches):
+        return "a detach of this token could not be located for rewriting"
     detach = line(call(_detach_function(attach, tree, edit), cst.Name(token)))
     covered = _cover(after, existing, detach, tree)
     if isinstance(covered, str):
@@ -167,7 +142,9 @@ def _cover(
             following = rest[0] if rest else None
             repeated = following is not None and _only_call(following) in existing
             if not (isinstance(statement, cst.Try) and repeated and len(inside) + 1 == len(existing)):
-                return _elsewhere(existing, inside, tree)
+                on_its_own_line = _only_call(statement) in inside
+                nested = next(c for c in existing if c not in inside) if on_its_own_line else inside[0]
+                return _elsewhere(nested, tree)
             rest = rest[1:]
         if isinstance(statement, cst.SimpleStatementLine) and _only_call(statement) in inside:
             if not _has_work(region):
@@ -177,9 +154,9 @@ def _cover(
         if isinstance(statement, cst.Try):
             merged = _fold_into_finally(statement, inside, region, tree)
             return merged if isinstance(merged, str) else (merged, rest)
-        return _elsewhere(existing, [], tree)
+        return _elsewhere(inside[0], tree)
     if existing:
-        return _elsewhere(existing, [], tree)
+        return _elsewhere(existing[0], tree)
     if not after:
         return (
             "nothing follows attach() in its block, so the work it covers is outside it; keep the "
@@ -221,7 +198,7 @@ def _fold_into_finally(
             continue
         handlers.append(handler.with_changes(body=handler.body.with_changes(body=kept)))
     if len(in_finally) + len(moved) != len(detaches):
-        return _elsewhere(detaches, [], tree)
+        return _elsewhere(detaches[0], tree)
     if region and handlers:
         return "the try after attach() has except clauses that the code before it must not fall into"
     if not in_finally:
@@ -254,10 +231,9 @@ def _contains(statement: cst.BaseStatement, node: cst.CSTNode, tree: FixTree) ->
     return any(ancestor is statement for ancestor in tree.ancestors(node))
 
 
-def _elsewhere(existing: list[cst.Call], inside: list[cst.Call], tree: FixTree) -> str:
-    other = next(c for c in existing if c not in inside)
+def _elsewhere(nested: cst.Call, tree: FixTree) -> str:
     return (
-        f"detach(token) at line {tree.range(other).start.line} is nested in other code; move it into "
+        f"detach(token) at line {tree.range(nested).start.line} is nested in other code; move it into "
         "a finally that covers everything after attach() by hand"
     )
 

@@ -1,0 +1,409 @@
+"""Attach tokens, in one place: which detach belongs to which attach, whether a ``finally`` covers
+the work between them, who else owns the token, and the idioms that make a kept token safe.
+
+OTC301 (a token thrown away), OTC302 (a detach an exception can skip) and the fixer's rewrite of
+both read these answers; none of them works the pairing out again.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
+from flake8_otel_context.analysis.names import dotted_name, last_name
+from flake8_otel_context.analysis.vocabulary import (
+    OTEL_ATTACH,
+    OTEL_DETACH,
+    OTEL_GET_CURRENT,
+    names_a_detach,
+)
+
+_ENTER_METHODS = ("__enter__", "__aenter__")
+_EXIT_METHODS = ("__exit__", "__aexit__")
+
+
+def token_discarded(attach: Site) -> bool:
+    """``attach(ctx)`` as a statement, or bound to ``_``: nothing can ever detach it."""
+    statement = attach.statement
+    return attach.target == "_" or (isinstance(statement, ast.Expr) and statement.value is attach.call)
+
+
+def restored_by_enclosing_with(attach: Site) -> bool:
+    """``attach`` inside ``with start_as_current_span(...)`` or ``use_span``, in the same function.
+
+    Leaving that block resets the context to what it was when the block was entered, whatever was
+    attached inside it since, so a token lost inside the block leaks nothing past its end.
+    """
+    return any(region.kind == "with" for region in attach.spans)
+
+
+def restores_a_saved_context(fn: FunctionFacts) -> bool:
+    """``previous = get_current()``, then ``attach(previous)`` in a ``finally``: the save-and-restore
+    idiom, used where the restore may run in another context, in which ``detach`` would fail."""
+    saved = {
+        name
+        for name, bindings in fn.bindings.items()
+        if any(b.site is not None and b.site.qualname == OTEL_GET_CURRENT for b in bindings)
+    }
+    if not saved or fn.node is None:
+        return False
+    restores = {
+        id(s.call)
+        for s in fn.sites
+        if s.qualname == OTEL_ATTACH
+        and len(s.call.args) == 1
+        and isinstance(s.call.args[0], ast.Name)
+        and s.call.args[0].id in saved
+    }
+    return any(
+        id(node) in restores
+        for statement in ast.walk(fn.node)
+        if isinstance(statement, ast.Try)
+        for final in statement.finalbody
+        for node in ast.walk(final)
+    )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One kept token: the attach, the detaches that belong to it, and what the code shows of them."""
+
+    attach: Site
+    token: str | None  # the local name, ``self.attr``, or None when the token is returned at once
+    detaches: tuple[ast.Call, ...] = ()
+    handoff: ast.expr | None = None  # the first use that hands the token to other code
+    uncovered: tuple[ast.Call, ...] = ()  # the detaches an exception can skip
+
+    @property
+    def stored(self) -> bool:
+        return self.token is not None and "." in self.token
+
+
+def pairs(fn: FunctionFacts, facts: ModuleFacts) -> list[Pair]:
+    """Every attach in ``fn`` that keeps its token and is not undone by an enclosing ``with``."""
+    attaches = [s for s in fn.sites if s.qualname == OTEL_ATTACH and not token_discarded(s)]
+    if not attaches:
+        return []
+    body = _Body.of(fn, fn.node or facts.tree)
+    found = []
+    for attach in attaches:
+        if restored_by_enclosing_with(attach):
+            continue
+        token = attach.target
+        if token is None or "." in token:
+            found.append(Pair(attach, token))
+            continue
+        # A later attach that rebinds the token starts a new pair: its detaches are its own.
+        start = _position(attach.call)
+        later = [_position(a.call) for a in attaches if a.target == token and _position(a.call) > start]
+        rebound = min(later, default=None)
+        detaches, handoff = _uses_of_token(token, start, rebound, body)
+        uncovered = tuple(d for d in detaches if not _covered(attach.statement, d, detaches, body.parents))
+        found.append(Pair(attach, token, tuple(detaches), handoff, uncovered))
+    return found
+
+
+def detached_on_exit(pair: Pair, facts: ModuleFacts) -> bool:
+    """A context-manager class: the token is kept on ``self`` by ``__init__``, ``__enter__`` or a
+    method ``__enter__`` calls, and ``__exit__`` (or a method it calls) detaches that attribute.
+    Used with ``with``, the exit runs on every path, in the context of the enter."""
+    cls = pair.attach.function.cls
+    if cls is None or not pair.stored:
+        return False
+    methods = {fn.name: fn for fn in facts.functions if fn.cls is cls and fn.node is not None}
+    entering = _reached(methods, ("__init__", *_ENTER_METHODS))
+    if pair.attach.function.name not in entering:
+        return False
+    exiting = _reached(methods, _EXIT_METHODS)
+    return any(
+        names_a_detach(last_name(site.call.func) or "")
+        and any(dotted_name(arg) == pair.token for arg in site.call.args)
+        for name in exiting
+        for site in methods[name].sites
+    )
+
+
+def _reached(methods: dict[str, FunctionFacts], starts: tuple[str, ...]) -> set[str]:
+    """The methods named ``starts`` and those they call through ``self``."""
+    found: set[str] = set()
+    pending = [name for name in starts if name in methods]
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for site in methods[name].sites:
+            called = dotted_name(site.call.func) or ""
+            if called.startswith("self.") and called[5:] in methods:
+                pending.append(called[5:])
+    return found
+
+
+@dataclass(frozen=True)
+class _Body:
+    """One function's tree, read once for every token in it: parent links, the call each argument
+    is passed to, the nodes inside nested functions, and the operands that are only tested."""
+
+    root: ast.AST
+    detach_calls: frozenset[int]  # ids of the OpenTelemetry detach calls
+    parents: dict[int, ast.AST] = field(default_factory=dict)
+    call_of_argument: dict[int, ast.Call] = field(default_factory=dict)
+    nested: set[int] = field(default_factory=set)
+    tested: set[int] = field(default_factory=set)
+    loads: dict[str, list[ast.Name]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fn: FunctionFacts, root: ast.AST) -> _Body:
+        body = cls(root, frozenset(id(s.call) for s in fn.sites if s.qualname == OTEL_DETACH))
+        for node in ast.walk(root):
+            for child in ast.iter_child_nodes(node):
+                body.parents[id(child)] = node
+            if isinstance(node, ast.Call):
+                body.call_of_argument.update((id(arg), node) for arg in node.args)
+            elif node is not root and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                body.nested.update(id(inner) for inner in ast.walk(node))
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                body.loads.setdefault(node.id, []).append(node)
+            body.tested.update(id(operand) for operand in _tested(node))
+        return body
+
+
+def hands_tokens_out(fn: FunctionFacts, facts: ModuleFacts) -> bool:
+    """``__enter__``, or a function whose return annotation names a token type (``-> Token``,
+    ``-> tuple[Span, Token]``): by contract its caller receives the token and owns the detach.
+    Callers in this module are held to that: each must detach what it receives in a finally."""
+    if fn.name in _ENTER_METHODS:
+        return True
+    returns = fn.node.returns if isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    names_a_token = returns is not None and any(
+        "Token" in name
+        for node in ast.walk(returns)
+        for name in (
+            node.id if isinstance(node, ast.Name) else "",
+            node.attr if isinstance(node, ast.Attribute) else "",
+            node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else "",
+        )
+    )
+    if not names_a_token:  # nearly always: skip the walk over every call of the module
+        return False
+    callers = [s for s in facts.all_sites() if _calls(s.call, fn)]
+    return all(_detaches_what_it_receives(caller, facts) for caller in callers)
+
+
+def _calls(call: ast.Call, fn: FunctionFacts) -> bool:
+    """``fn(...)`` for a function, ``self.fn(...)`` for a method."""
+    if fn.cls is None:
+        return isinstance(call.func, ast.Name) and call.func.id == fn.name
+    return dotted_name(call.func) in (f"self.{fn.name}", f"cls.{fn.name}")
+
+
+def _detaches_what_it_receives(call: Site, facts: ModuleFacts) -> bool:
+    statement = call.statement
+    if not (isinstance(statement, ast.Assign) and statement.value is call.call):
+        return False
+    body = _Body.of(call.function, call.function.node or facts.tree)
+    received = [n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    for name in received:
+        detaches, handoff = _uses_of_token(name, _position(call.call), None, body)
+        if detaches and handoff is None:
+            return all(_covered(statement, d, detaches, body.parents) for d in detaches)
+    return False
+
+
+def _uses_of_token(
+    token: str, after: tuple[int, int], rebound: tuple[int, int] | None, body: _Body
+) -> tuple[list[ast.Call], ast.expr | None]:
+    """The calls that detach this attach's token, and the first use that hands it to other code.
+
+    Uses count from the attach's position, not its line (``token = attach(c); work(); detach(token)``
+    on one line), up to a later attach that rebinds the name. A call whose name says it detaches is
+    a detach (see ``names_a_detach``), also a helper given more than the token
+    (``_detach(context, token)``). Any other use (returned, stored, passed to a constructor, read by
+    a nested function) hands the token off, and pairing it with a detach becomes the receiver's job;
+    ``if token:`` hands nothing on.
+    """
+    detaches: list[ast.Call] = []
+    handoff: ast.expr | None = None
+    for node in body.loads.get(token, []):
+        if id(node) in body.tested:
+            continue
+        where = _position(node)
+        if where <= after or (rebound is not None and where >= rebound):
+            continue
+        call = None if id(node) in body.nested else body.call_of_argument.get(id(node))
+        if call is not None and (id(call) in body.detach_calls or _names_a_detach(call)):
+            detaches.append(call)
+        elif handoff is None or where < _position(handoff):
+            handoff = node
+    return sorted(detaches, key=_position), handoff
+
+
+def _tested(node: ast.AST) -> list[ast.expr]:
+    """The expressions ``node`` only tests (for truth or identity), which hands nothing on."""
+    if isinstance(node, (ast.If, ast.IfExp, ast.While)):
+        return [node.test]
+    if isinstance(node, ast.Compare):
+        return [node.left, *node.comparators]
+    if isinstance(node, ast.BoolOp):
+        return list(node.values)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return [node.operand]
+    return []
+
+
+def _names_a_detach(call: ast.Call) -> bool:
+    return bool(call.args) and names_a_detach(last_name(call.func) or "")
+
+
+def _position(node: ast.expr) -> tuple[int, int]:
+    return node.lineno, node.col_offset
+
+
+def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt:
+    while not isinstance(node, ast.stmt):
+        node = parents[id(node)]
+    return node
+
+
+def _covered(
+    attach: ast.stmt, detach_call: ast.Call, detaches: list[ast.Call], parents: dict[int, ast.AST]
+) -> bool:
+    """The detach runs on every path an ``Exception`` can take from the work after ``attach``:
+
+    - it sits in a ``finally`` whose ``try`` covers that work;
+    - or right after a ``try`` that swallows every ``Exception`` of the work;
+    - or the work's ``try`` detaches on success (in its body, or right after it) and its
+      ``except Exception`` detaches too before it raises again.
+
+    In the last two, only a ``BaseException`` skips it: ``KeyboardInterrupt`` in sync code, but a
+    task's cancellation is routine at an ``await``, so a ``try`` that awaits needs the ``finally``.
+    """
+    detach = _statement_of(detach_call, parents)
+    swallower = _previous_statement(detach, parents)
+    if isinstance(swallower, ast.Try) and _swallows_exceptions(swallower) and not _awaits(swallower):
+        if _within(attach, swallower.body, parents) or _just_before(attach, swallower, parents, ast.Call):
+            return True
+    if _paired_with_a_raising_handler(attach, detach, detaches, parents):
+        return True
+    child: ast.AST = detach
+    while id(child) in parents:
+        parent = parents[id(child)]
+        if isinstance(parent, ast.Try) and _contains(parent.finalbody, child):
+            if _within(attach, parent.body, parents) or _just_before(attach, parent, parents):
+                return True
+        child = parent
+    return False
+
+
+def _paired_with_a_raising_handler(
+    attach: ast.stmt, detach: ast.stmt, detaches: list[ast.Call], parents: dict[int, ast.AST]
+) -> bool:
+    """``try: work(); detach(token)  except Exception: detach(token); raise`` (or the success
+    detach right after the ``try``): every ``Exception`` path and the success path detach."""
+    candidates = [_previous_statement(detach, parents)]
+    node: ast.AST = detach
+    while id(node) in parents:
+        node = parents[id(node)]
+        candidates.append(node if isinstance(node, ast.Try) else None)
+    ids = {id(d) for d in detaches}
+    for try_node in candidates:
+        if not isinstance(try_node, ast.Try) or _awaits(try_node):
+            continue
+        if not (_within(attach, try_node.body, parents) or _just_before(attach, try_node, parents)):
+            continue
+        handler = next((h for h in try_node.handlers if _is_broad(h) and _raises_again(h)), None)
+        if handler is None or not _holds_one_of(handler.body, ids):
+            continue
+        after = _previous_statement(detach, parents) is try_node
+        if after or _holds_one_of(try_node.body, ids):
+            return True
+    return False
+
+
+def _is_broad(handler: ast.ExceptHandler) -> bool:
+    kind = handler.type
+    return kind is None or (isinstance(kind, ast.Name) and kind.id in ("Exception", "BaseException"))
+
+
+def _raises_again(handler: ast.ExceptHandler) -> bool:
+    return any(isinstance(n, ast.Raise) for s in handler.body for n in ast.walk(s))
+
+
+def _holds_one_of(block: list[ast.stmt], ids: set[int]) -> bool:
+    return any(id(n) in ids for s in block for n in ast.walk(s))
+
+
+def _awaits(node: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in ast.walk(node))
+
+
+def _previous_statement(statement: ast.stmt, parents: dict[int, ast.AST]) -> ast.stmt | None:
+    block = _block_of(statement, parents)
+    if block is None or block.index(statement) == 0:
+        return None
+    return block[block.index(statement) - 1]
+
+
+def _block_of(statement: ast.AST, parents: dict[int, ast.AST]) -> list[ast.stmt] | None:
+    parent = parents.get(id(statement))
+    for _, value in ast.iter_fields(parent) if parent is not None else ():
+        if isinstance(value, list) and _contains(value, statement):
+            return value
+    return None
+
+
+def _swallows_exceptions(try_node: ast.Try) -> bool:
+    """A handler for every ``Exception`` that does not raise again."""
+    return any(_is_broad(handler) and not _raises_again(handler) for handler in try_node.handlers)
+
+
+def _contains(block: list[ast.stmt], node: ast.AST) -> bool:
+    return any(statement is node for statement in block)
+
+
+def _within(node: ast.AST, block: list[ast.stmt], parents: dict[int, ast.AST]) -> bool:
+    while True:
+        if _contains(block, node):
+            return True
+        if id(node) not in parents:
+            return False
+        node = parents[id(node)]
+
+
+# Setup may run between an attach and the try whose finally detaches it; a block of work may not.
+_NOT_SETUP = (
+    ast.Await, ast.Yield, ast.YieldFrom, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith,
+    ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+)  # fmt: skip
+
+
+def _just_before(
+    attach: ast.stmt,
+    try_node: ast.Try,
+    parents: dict[int, ast.AST],
+    unsafe: type[ast.AST] | tuple[type[ast.AST], ...] = _NOT_SETUP,
+) -> bool:
+    """``attach`` precedes ``try_node`` in the same block, with nothing ``unsafe`` in between.
+
+    Before a ``finally``, straight-line setup between the two (``holder = Holder(token)``, ``if
+    first: scope = bus.enter()``) is the common real shape and practically never raises. A block
+    of work (a ``with``, a loop) is what the ``try`` should have covered, and an ``await`` or
+    ``yield`` is a point where a cancelled task or an abandoned generator never comes back to reach
+    the ``try``. Before a ``try`` that only swallows errors, no call may come between. And setup is
+    never excused inside the body of a ``try`` whose ``except`` is right there to catch it failing:
+    that handler leaves with the context still attached.
+    """
+    block = _block_of(try_node, parents)
+    if block is None or not _contains(block, attach):
+        return False
+    between = block[block.index(attach) + 1 : block.index(try_node)]
+    if between and _handled_right_there(block, parents):
+        return False
+    return not any(isinstance(n, unsafe) for s in between for n in ast.walk(s))
+
+
+def _handled_right_there(block: list[ast.stmt], parents: dict[int, ast.AST]) -> bool:
+    """``block`` is the body of a ``try`` with ``except`` clauses."""
+    owner = parents.get(id(block[0])) if block else None
+    return isinstance(owner, ast.Try) and owner.body is block and bool(owner.handlers)
