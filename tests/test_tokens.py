@@ -83,3 +83,24 @@ def test_a_token_kept_on_self_that_no_exit_detaches_is_reported() -> None:
         """
     )
     assert line == 5 and "stored in self._token" in message
+
+
+def test_a_class_that_attaches_at_construction_and_is_returned_without_with_is_reported() -> None:
+    """A stream wrapper handed to a caller who iterates it: nothing runs its __exit__."""
+    [(line, message)] = otc302(
+        """\
+        from opentelemetry import context as otel_context
+
+        class Stream:
+            def __init__(self, response, ctx):
+                self._response = response
+                self._token = otel_context.attach(ctx)
+
+            def __exit__(self, *exc):
+                otel_context.detach(self._token)
+
+        def create(response, ctx):
+            return Stream(response, ctx)
+        """
+    )
+    assert line == 6 and "stored in self._token" in message

@@ -105,16 +105,19 @@ def pairs(fn: FunctionFacts, facts: ModuleFacts) -> list[Pair]:
 
 
 def detached_on_exit(pair: Pair, facts: ModuleFacts) -> bool:
-    """A context-manager class: the token is kept on ``self`` by ``__init__``, ``__enter__`` or a
-    method ``__enter__`` calls, and ``__exit__`` (or a method it calls) detaches that attribute.
-    Used with ``with``, the exit runs on every path, in the context of the enter."""
+    """A context-manager class: the token is kept on ``self`` by ``__enter__`` (or a method it
+    calls), or by ``__init__`` when this module only ever builds the object in a ``with``, and
+    ``__exit__`` (or a method it calls) detaches that attribute. Used with ``with``, the exit runs
+    on every path, in the context of the enter."""
     cls = pair.attach.function.cls
     if cls is None or not pair.stored:
         return False
     methods = {fn.name: fn for fn in facts.functions if fn.cls is cls and fn.node is not None}
-    entering = _reached(methods, ("__init__", *_ENTER_METHODS))
-    if pair.attach.function.name not in entering:
-        return False
+    where = pair.attach.function.name
+    if where not in _reached(methods, _ENTER_METHODS):
+        # Attached at construction: only safe where the object is made in a ``with`` statement.
+        if where not in _reached(methods, ("__init__",)) or not _only_built_in_with(cls.node.name, facts):
+            return False
     exiting = _reached(methods, _EXIT_METHODS)
     return any(
         names_a_detach(last_name(site.call.func) or "")
@@ -122,6 +125,21 @@ def detached_on_exit(pair: Pair, facts: ModuleFacts) -> bool:
         for name in exiting
         for site in methods[name].sites
     )
+
+
+def _only_built_in_with(name: str, facts: ModuleFacts) -> bool:
+    """Every ``name(...)`` of this module is a ``with`` item (``with Stream(...) as s:``): an object
+    returned to a caller who iterates it without ``with`` keeps its context attached."""
+    for site in facts.all_sites():
+        call = site.call
+        if isinstance(call.func, ast.Name) and call.func.id == name:
+            statement = site.statement
+            if not (
+                isinstance(statement, (ast.With, ast.AsyncWith))
+                and any(item.context_expr is call for item in statement.items)
+            ):
+                return False
+    return True
 
 
 def _reached(methods: dict[str, FunctionFacts], starts: tuple[str, ...]) -> set[str]:
