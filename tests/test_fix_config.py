@@ -88,15 +88,29 @@ def test_bad_configuration_is_a_usage_error_naming_the_file(
     assert "Traceback" not in err
 
 
-def test_flake8_reports_a_bad_span_scope_without_a_traceback(project: Path) -> None:
-    (project / "setup.cfg").write_text("[flake8]\notc-span-scope = bogus\n")
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "otc-span-scope = bogus",
+            "otc-span-scope must be one of project, lexical, public, async, function, everywhere",
+        ),
+        ("otc-span-scopes = async", "unknown option 'otc-span-scopes'"),
+    ],
+)
+def test_flake8_rejects_a_bad_or_unknown_otc_key_in_one_line_naming_the_file(
+    project: Path, text: str, message: str
+) -> None:
+    """flake8 ignores keys no option claims, and reports a bad value in two lines without the file,
+    with the status of findings: the plugin says it in one line, with the usage-error status."""
+    (project / "setup.cfg").write_text(f"[flake8]\n{text}\n")
     completed = subprocess.run(
         [sys.executable, "-m", "flake8", "service.py"], capture_output=True, text=True, cwd=project
     )
-    assert completed.returncode == 1
-    choices = "project, lexical, public, async, function, everywhere"
-    assert f"otc-span-scope must be one of {choices}" in completed.stdout
-    assert "Traceback" not in completed.stderr
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    [line] = completed.stderr.splitlines()
+    assert line.startswith(f"flake8-otel-context: {project / 'setup.cfg'} [flake8]: {message}")
 
 
 @pytest.mark.parametrize(
@@ -115,3 +129,18 @@ def test_selection_follows_flake8_longest_prefix_wins(
     codes = selected_codes(select, ignore)
     assert not has or has in codes
     assert not lacks or lacks not in codes
+
+
+@pytest.mark.parametrize("table", ["flake8_otel_context", "flake8-otel_context", "flake8-otel-contexts"])
+def test_a_misspelt_pyproject_table_is_not_silently_ignored(
+    project: Path, table: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").write_text(f'[tool.{table}]\nignore = ["OTC101"]\n')
+    status, _ = check()
+    assert status == 2
+    assert f"[tool.{table}] is not read; did you mean [tool.flake8-otel-context]?" in capsys.readouterr().err
+
+
+def test_a_table_of_another_tool_is_not_a_near_miss(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.flake8]\nmax-line-length = 99\n')
+    assert check()[0] == 1

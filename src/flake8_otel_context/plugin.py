@@ -6,18 +6,22 @@ import argparse
 import ast
 import gc
 import os
+import sys
 from collections.abc import Iterator
 
-from flake8.exceptions import ExecutionError
 from flake8.options.manager import OptionManager
 
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.checker import NOT_ANALYSED, analyze
+from flake8_otel_context.cli.config import ConfigError, check_flake8_config
 from flake8_otel_context.project.cache import findings_key
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_OFF
+
+# flake8 exits 1 for findings; a configuration this plugin cannot use is a usage error.
+EXIT_CONFIGURATION = 2
 
 
 class OtelContextChecker:
@@ -76,9 +80,13 @@ class OtelContextChecker:
         """flake8 does not check a config file's value against ``choices``; a bad one must end the
         run with flake8's own one-line error, not a traceback."""
         try:
+            check_flake8_config(getattr(options, "config", None), getattr(options, "isolated", False))
             span_scope = SpanScope.parse(options.otc_span_scope)
-        except ValueError as error:
-            raise ExecutionError(str(error)) from None
+        except (ConfigError, ValueError) as error:
+            # One line naming the file, and the usage-error status: flake8's own "critical error"
+            # is two lines without the file, and exits 1, the status of "findings".
+            print(f"flake8-otel-context: {error}", file=sys.stderr)
+            raise SystemExit(EXIT_CONFIGURATION) from None
         cls.settings = Settings(span_scope=span_scope, propagating=frozenset(options.otc_propagating))
         cls.project = None
         if span_scope.reads_project:

@@ -5,8 +5,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from flake8_otel_context.checker import NOT_ANALYSED
 from flake8_otel_context.rules import RULES
 from flake8_otel_context.rules.rule import Rule
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A code the tool reports that is not a rule: what it says instead of findings."""
+
+    code: str
+    name: str
+    summary: str
+    explanation: str
+
+
+NOTICES = (
+    Notice(
+        NOT_ANALYSED,
+        "file-not-analysed",
+        "The file could not be analysed; it is reported instead of findings, never a crash.",
+        "Either the file is nested too deeply for Python's own recursion limit (generated code), or "
+        "the analysis met something it does not handle (the message says 'internal error' and "
+        "asks for a report). Only this file is affected: the run goes on, and the fix command "
+        "leaves the file as it is. Silence it for a generated file with `per-file-ignores`.",
+    ),
+)
+NOTICES_BY_CODE = {notice.code: notice for notice in NOTICES}
+
+
+def explain_code(code: str) -> str | None:
+    """The reference entry of a rule or a notice, or None for a code the tool does not report."""
+    code = code.upper()
+    rule = next((r for r in RULES if r.code == code), None)
+    if rule is not None:
+        return explain(rule)
+    notice = NOTICES_BY_CODE.get(code)
+    if notice is None:
+        return None
+    return "\n".join(
+        [f"## {notice.code} `{notice.name}`", "", notice.summary, "", notice.explanation, ""]
+    )
 
 
 def explain(rule: Rule) -> str:
@@ -45,7 +86,8 @@ def reference() -> str:
         "Generated from `src/flake8_otel_context/rules/` by "
         "`python -m flake8_otel_context.reference`; do not edit by hand.\n\n"
     )
-    return header + "\n".join(explain(rule) for rule in RULES)
+    entries = [explain(rule) for rule in RULES] + [explain_code(notice.code) or "" for notice in NOTICES]
+    return header + "\n".join(entries)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ and the ``otc-*`` options are read; the rest belongs to flake8 and its other plu
 from __future__ import annotations
 
 import configparser
+import difflib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -76,14 +77,38 @@ def _flake8_options(config: str | None) -> dict[str, list[str] | str]:
         raise ConfigError(f"flake8 configuration: {error}") from None
     if not parser.has_section("flake8"):
         return {}
+    where = f"{config or flake8_config_file(Path.cwd()) or 'flake8 configuration'} [flake8]"
     values: dict[str, Value] = {}
     for key, raw in parser.items("flake8"):
         key = key.replace("_", "-")
         if key in OPTIONS and key not in _ONLY_IN_PYPROJECT:
             values[key] = raw
         elif key.startswith("otc-"):
-            raise ConfigError(f"[flake8]: unknown option {key!r}; known: {_known('otc-')}")
-    return _checked(values, "[flake8]")
+            raise ConfigError(f"{where}: unknown option {key!r}; known: {_known('otc-')}")
+    return _checked(values, where)
+
+
+def check_flake8_config(config: str | None, isolated: bool) -> None:
+    """What the flake8 plugin cannot ask flake8 to do: reject an unknown or bad ``otc-*`` key of
+    its configuration file (flake8 ignores keys no option claims), naming the file."""
+    if not isolated:
+        _flake8_options(config)
+
+
+def flake8_config_file(start: Path) -> Path | None:
+    """The file flake8 reads its configuration from, found as flake8 finds it: the first
+    ``setup.cfg``, ``tox.ini`` or ``.flake8`` with a ``[flake8]`` section, from ``start`` upwards."""
+    for directory in (start, *start.parents):
+        for name in ("setup.cfg", "tox.ini", ".flake8"):
+            candidate = directory / name
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(candidate, encoding="utf-8")
+            except (configparser.Error, UnicodeDecodeError):
+                continue
+            if parser.has_section("flake8") or parser.has_section("flake8:local-plugins"):
+                return candidate
+    return None
 
 
 def _nearest_pyproject(start: Path) -> Path | None:
@@ -100,13 +125,25 @@ def _pyproject_options(path: Path) -> dict[str, list[str] | str]:
             document = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
-    table = document.get("tool", {}).get("flake8-otel-context", {})
+    tools = document.get("tool", {})
+    if not isinstance(tools, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    near = [name for name in tools if name != "flake8-otel-context" and _near_miss(name)]
+    if near and "flake8-otel-context" not in tools:
+        raise ConfigError(f"{path}: [tool.{near[0]}] is not read; did you mean [{TABLE}]?")
+    table = tools.get("flake8-otel-context", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{TABLE}] must be a table")
     unknown = sorted(set(table) - set(OPTIONS))
     if unknown:
         raise ConfigError(f"{path}: unknown option {unknown[0]!r} in [{TABLE}]; known: {_known('')}")
     return _checked(table, f"{path} [{TABLE}]")
+
+
+def _near_miss(name: str) -> bool:
+    """``flake8_otel_context``, ``flake8-otel_context``, ``flake8-otel-contexts``: a misspelt table."""
+    spelled = name.lower().replace("_", "-").replace(".", "-")
+    return difflib.SequenceMatcher(None, spelled, "flake8-otel-context").ratio() >= 0.85
 
 
 def _checked(values: Mapping[str, object], where: str) -> dict[str, list[str] | str]:

@@ -25,8 +25,8 @@ from flake8_otel_context.fixer.run import FileReport, fix_file, fix_stdin
 from flake8_otel_context.fixer.tree import Style
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
-from flake8_otel_context.reference import explain
-from flake8_otel_context.rules import RULES, RULES_BY_CODE
+from flake8_otel_context.reference import NOTICES, explain_code
+from flake8_otel_context.rules import RULES
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 
@@ -180,7 +180,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
             defaults[option] = [*base, *found.get(f"extend-{option}", [])]
     parser.set_defaults(**{key: value for key, value in defaults.items() if value is not None})
     args = parser.parse_args(argv)
-    if args.explain is not None and args.explain.upper() not in RULES_BY_CODE:
+    if args.explain is not None and explain_code(args.explain) is None:
         parser.error(f"--explain: no rule {args.explain!r}; --list-rules shows them")
     if not args.paths and args.explain is None and not args.list_rules:
         parser.error("give at least one PATH")
@@ -199,6 +199,7 @@ def _list_rules() -> str:
         fixed = "fixed" if rule.fix is not None else "reported"
         default = "" if rule.enabled_by_default else " (opt-in)"
         lines.append(f"{rule.code}  {fixed:8}  {rule.name}{default}: {rule.summary}")
+    lines += [f"{notice.code}  {'notice':8}  {notice.name}: {notice.summary}" for notice in NOTICES]
     return "\n".join(lines)
 
 
@@ -207,7 +208,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     args = _parse(argv)
     if args.explain is not None:
-        print(explain(RULES_BY_CODE[args.explain.upper()]), end="", file=out)
+        print(explain_code(args.explain), end="", file=out)
         return EXIT_CLEAN
     if args.list_rules:
         print(_list_rules(), file=out)

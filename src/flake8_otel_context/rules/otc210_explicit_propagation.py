@@ -33,7 +33,23 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             )
             if not explicit:
                 name = site.method or (site.qualname or "").rpartition(".")[2]
-                yield RULE.finding(site.call, call=name)
+                yield RULE.finding(site.call, call=name, advice=ADVICE.get(name, ADVICE["create_task"]))
+
+
+# Advice that runs on every Python the package supports (3.10 has no create_task(context=...);
+# ensure_future and gather never take a context; to_thread hands its keywords to the function).
+_ATTACH_IN_THE_COROUTINE = (
+    "pass otel_context.get_current() to the coroutine and attach it there, detaching in a finally"
+)
+ADVICE = {
+    "create_task": f"{_ATTACH_IN_THE_COROUTINE} (from Python 3.11, create_task(coro, "
+    "context=contextvars.copy_context()) also works)",
+    "ensure_future": _ATTACH_IN_THE_COROUTINE,
+    "gather": "pass otel_context.get_current() to each coroutine and attach it there, detaching in a "
+    "finally",
+    "to_thread": "run the function in a copy of the context you can name: "
+    "asyncio.to_thread(contextvars.copy_context().run, fn, *args)",
+}
 
 
 RULE = Rule(
@@ -42,8 +58,7 @@ RULE = Rule(
     summary="Opt-in policy: asyncio boundaries that rely on the implicit context copy.",
     message=(
         "{call}() relies on asyncio's implicit context copy (correct, but not explicit); this "
-        "project asks for an explicit context: pass context=contextvars.copy_context(), or pass "
-        "otel_context.get_current() and attach it in the coroutine"
+        "project asks for an explicit context: {advice}"
     ),
     rationale=(
         "Not a run-time bug: these calls copy the current context. Some teams still want every "
@@ -73,7 +88,7 @@ tracer = trace.get_tracer(__name__)
 
 async def handle():
     with tracer.start_as_current_span("request"):
-        await asyncio.create_task(fetch(), context=contextvars.copy_context())
+        await asyncio.to_thread(contextvars.copy_context().run, fetch)
 """,
     ),
     fix=None,
