@@ -8,11 +8,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HARNESS = Path(__file__).resolve().parent / "span_harness.py"
@@ -77,7 +79,36 @@ def run_program(path: Path) -> dict[str, Any]:
     return result
 
 
-def run_programs(paths: Sequence[Path]) -> dict[Path, dict[str, Any]]:
-    """Run many programs at once: each needs its own interpreter, and most of the time is start-up."""
+def run_programs(paths: Sequence[Path]) -> dict[Path, dict[str, Any] | Exception]:
+    """Run many programs at once: each needs its own interpreter, and most of the time is start-up.
+
+    A program that cannot be run (it raises, or the harness fails) is kept as its exception, so the
+    others still get their span trees and only that program's test fails (see ``span_tree``)."""
+
+    def attempt(path: Path) -> dict[str, Any] | Exception:
+        try:
+            return run_program(path)
+        except Exception as error:
+            return error
+
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        return dict(zip(paths, pool.map(run_program, paths)))
+        return dict(zip(paths, pool.map(attempt, paths)))
+
+
+def span_tree(result: dict[str, Any] | Exception) -> dict[str, Any]:
+    """One program's result from ``run_programs``; raises its error if it could not be run."""
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def runtime_params(fixtures: Iterable[Fixture]) -> list[Any]:
+    """``fixtures`` as pytest parameters, those this Python cannot run marked to be skipped. A skip
+    mark takes effect before the test's fixtures are set up, so a selection of only skipped ones
+    starts no batch of programs."""
+    params = []
+    for fixture in fixtures:
+        reason = f"needs Python {fixture.required_python()}"
+        marks = [] if fixture.runs_here() else [pytest.mark.skip(reason=reason)]
+        params.append(pytest.param(fixture, marks=marks))
+    return params

@@ -3,14 +3,13 @@ program runs, nothing left for the linter, and nothing more to do on a second ru
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import isort
 import pytest
 
 from fixed_fixtures import DECLINED, FIXABLE, FIXED, UNTOUCHED, fixed_path
-from fixture_files import ALL, Fixture, run_programs
+from fixture_files import ALL, Fixture, runtime_params, span_tree
 from flake8_otel_context.checker import analyze_source
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
 from flake8_otel_context.rules import DEFAULT_ON, RULES, RULES_BY_CODE
@@ -43,19 +42,13 @@ def test_added_imports_sit_where_isort_keeps_them(fixture: Fixture) -> None:
     assert isort.check_code(fixed_path(fixture).read_text(encoding="utf-8"), show_diff=True)
 
 
-@lru_cache(maxsize=None)
-def _runtime_results() -> dict[str, dict[str, Any]]:
-    runnable = [f for f in FIXABLE if f.runs_here()]
-    results = run_programs([fixed_path(f) for f in runnable])
-    return {f.id: results[fixed_path(f)] for f in runnable}
-
-
-@pytest.mark.parametrize("fixture", FIXABLE, ids=lambda f: f.id)
-def test_rewritten_program_exports_the_right_span_tree(fixture: Fixture) -> None:
+@pytest.mark.slow  # one interpreter per rewrite: the batch is conftest.rewrite_span_trees
+@pytest.mark.parametrize("fixture", runtime_params(FIXABLE), ids=lambda f: f.id)
+def test_rewritten_program_exports_the_right_span_tree(
+    fixture: Fixture, rewrite_span_trees: dict[str, dict[str, Any] | Exception]
+) -> None:
     """The broken program's tree is shown wrong by test_fixtures; the rewrite must make it right."""
-    if not fixture.runs_here():
-        pytest.skip(f"needs Python {fixture.required_python()}")
-    assert _runtime_results()[fixture.id]["mismatches"] == []
+    assert span_tree(rewrite_span_trees[fixture.id])["mismatches"] == []
 
 
 @pytest.mark.parametrize("fixture_id", sorted(DECLINED))

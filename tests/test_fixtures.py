@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import pytest
 
-from fixture_files import ALL, Fixture, run_programs
+from fixture_files import ALL, Fixture, runtime_params, span_tree
 from flake8_otel_context.checker import analyze_source
 from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE
 
@@ -40,18 +39,12 @@ def test_every_rule_has_enough_fixtures() -> None:
         assert len(fires) >= 3 and len(cleans) >= 3, code
 
 
-@lru_cache(maxsize=None)
-def _runtime_results() -> dict[str, dict[str, Any]]:
-    runnable = [f for f in ALL if f.runs_here()]
-    results = run_programs([f.path for f in runnable])
-    return {f.id: results[f.path] for f in runnable}
-
-
-@pytest.mark.parametrize("fixture", ALL, ids=lambda f: f.id)
-def test_runtime_span_tree_proves_the_claim(fixture: Fixture) -> None:
-    if not fixture.runs_here():
-        pytest.skip(f"needs Python {fixture.required_python()}")
-    result = _runtime_results()[fixture.id]
+@pytest.mark.slow  # one interpreter per fixture: the batch is conftest.fixture_span_trees
+@pytest.mark.parametrize("fixture", runtime_params(ALL), ids=lambda f: f.id)
+def test_runtime_span_tree_proves_the_claim(
+    fixture: Fixture, fixture_span_trees: dict[str, dict[str, Any] | Exception]
+) -> None:
+    result = span_tree(fixture_span_trees[fixture.id])
     breaks = fixture.fires and RULES_BY_CODE[fixture.rule].breaks_at_runtime
     if breaks:
         assert result["mismatches"], "the fixture claims a broken trace, but the span tree is right"

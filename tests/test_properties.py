@@ -20,8 +20,13 @@ the span of a traced function) and from ``services()``, which composes realistic
 fragments that do have findings, with the spellings, comments, decorators and shadowing names real
 code has.
 
-The default hypothesis profile ("ci") keeps this file to seconds; ``HYPOTHESIS_PROFILE=long``
-(``tox -e properties``) runs thousands of examples per property.
+The default hypothesis profile ("ci") runs a bounded number of examples (40 per property, fewer
+for the costlier ones), the same examples every run; ``HYPOTHESIS_PROFILE=long`` (``tox -e
+properties``) runs thousands of examples per property. Even with "ci", most properties take
+seconds to tens of seconds (each example goes through the plugin under every span scope, and the
+scopes that read the project load the one around the working directory each time), so those are
+marked ``slow``: the default run, which CI runs, has them all at full count; ``pytest -m "not
+slow"`` keeps the few that take well under a second.
 """
 
 from __future__ import annotations
@@ -694,6 +699,7 @@ def services(draw: st.DrawFn) -> str:
 # --- 1. the analysis never fails on a valid program ---------------------------------------------
 
 
+@pytest.mark.slow
 @given(program=GRAMMATICAL_PROGRAMS, propagating=PROPAGATING)
 def test_analysis_and_plugin_never_fail_on_any_grammatical_program(
     program: str, propagating: frozenset[str]
@@ -701,6 +707,7 @@ def test_analysis_and_plugin_never_fail_on_any_grammatical_program(
     assert_analysed_without_failure(program, propagating)
 
 
+@pytest.mark.slow
 @given(program=GRAMMATICAL_PROGRAMS, propagating=PROPAGATING)
 def test_analysis_and_plugin_never_fail_on_any_program_that_imports_opentelemetry(
     program: str, propagating: frozenset[str]
@@ -710,6 +717,7 @@ def test_analysis_and_plugin_never_fail_on_any_program_that_imports_opentelemetr
     assert_analysed_without_failure(source, propagating)
 
 
+@pytest.mark.slow
 @given(program=GRAMMATICAL_PROGRAMS, asynchronous=st.booleans(), propagating=PROPAGATING)
 def test_analysis_and_plugin_never_fail_on_any_statements_run_inside_a_span(
     program: str, asynchronous: bool, propagating: frozenset[str]
@@ -719,6 +727,7 @@ def test_analysis_and_plugin_never_fail_on_any_statements_run_inside_a_span(
     assert_analysed_without_failure(source, propagating)
 
 
+@pytest.mark.slow
 @share_of_examples(0.5)
 @given(program=LIBCST_PROGRAMS, asynchronous=st.booleans())
 def test_analysis_and_plugin_never_fail_on_any_libcst_generated_program(
@@ -731,6 +740,7 @@ def test_analysis_and_plugin_never_fail_on_any_libcst_generated_program(
             assert_analysed_without_failure(source)
 
 
+@pytest.mark.slow
 @given(program=services(), propagating=PROPAGATING)
 def test_analysis_and_plugin_never_fail_on_services_with_findings(
     program: str, propagating: frozenset[str]
@@ -761,6 +771,7 @@ def test_fixer_leaves_any_grammatical_program_without_findings_byte_identical(
         assert_fix_contract(program, options)
 
 
+@pytest.mark.slow
 @given(program=services(), options=fix_options())
 def test_fixer_output_compiles_is_stable_and_leaves_only_what_it_declined(
     program: str, options: FixOptions
@@ -780,6 +791,7 @@ def encoded(program: str, layout: str) -> bytes:
     return program.encode("utf-8")
 
 
+@pytest.mark.slow
 @share_of_examples(0.25)
 @given(program=services(), options=fix_options(), layout=st.sampled_from(ENCODINGS))
 def test_fixing_a_file_writes_the_fixed_text_or_leaves_the_file_byte_identical(
