@@ -142,6 +142,8 @@ class Propagation:
         self._imports = facts.imports
         self._values = values
         self._propagating = settings.propagating
+        # Whether a name's bindings capture a context, by the identity of its list of bindings.
+        self._capturing: dict[int, bool] = {}
         self.threads_instrumented = (
             facts.threading_instrumented or INSTRUMENTED_THREADING in settings.propagating
         )
@@ -187,12 +189,24 @@ class Propagation:
         name the call passes. The code that receives it is trusted to enter it."""
         fn = boundary.site.function
         handed = [boundary.worker, *boundary.arguments]
-        handed += [value for expr in handed for value in self._values.assigned(expr, fn)]
+        return any(self._captures_now(expr) or self._bound_to_a_capture(expr, fn) for expr in handed)
+
+    def _captures_now(self, expr: ast.expr) -> bool:
         return any(
             isinstance(node, ast.Call) and self._imports.qualname(node.func) in _CAPTURES
-            for expr in handed
             for node in _evaluated_now(expr)
         )
+
+    def _bound_to_a_capture(self, expr: ast.expr, fn: FunctionFacts) -> bool:
+        """A name (or ``self.attr``) one of whose values captures a context: decided once per name,
+        not again for every boundary that hands it over (a name rebound n times, n boundaries)."""
+        bindings = self._values.bindings(expr, fn)
+        if not bindings:
+            return False
+        key = id(bindings)
+        if key not in self._capturing:
+            self._capturing[key] = any(self._captures_now(b.value) for b in bindings if not b.is_annotation)
+        return self._capturing[key]
 
     def _spellings(self, expr: ast.expr) -> set[str]:
         return {n for n in (self._imports.qualname(expr), dotted_name(expr), last_name(expr)) if n}

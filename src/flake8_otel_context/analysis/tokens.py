@@ -8,7 +8,9 @@ both read these answers; none of them works the pairing out again.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
 from flake8_otel_context.analysis.names import dotted_name, last_name
@@ -86,6 +88,14 @@ def pairs(fn: FunctionFacts, facts: ModuleFacts) -> list[Pair]:
     if not attaches:
         return []
     body = _Body.of(fn, fn.node or facts.tree)
+    # The attaches that bind each token name, in source order: a later attach that rebinds the
+    # token starts a new pair, and its detaches are its own.
+    bound: dict[str, list[tuple[int, int]]] = {}
+    for attach in attaches:
+        if attach.target is not None:
+            bound.setdefault(attach.target, []).append(_position(attach.call))
+    for positions in bound.values():
+        positions.sort()
     found = []
     for attach in attaches:
         if restored_by_enclosing_with(attach):
@@ -94,12 +104,12 @@ def pairs(fn: FunctionFacts, facts: ModuleFacts) -> list[Pair]:
         if token is None or "." in token:
             found.append(Pair(attach, token))
             continue
-        # A later attach that rebinds the token starts a new pair: its detaches are its own.
         start = _position(attach.call)
-        later = [_position(a.call) for a in attaches if a.target == token and _position(a.call) > start]
-        rebound = min(later, default=None)
+        positions = bound[token]
+        following = bisect.bisect_right(positions, start)
+        rebound = positions[following] if following < len(positions) else None
         detaches, handoff = _uses_of_token(token, start, rebound, body)
-        uncovered = tuple(d for d in detaches if not _covered(attach.statement, d, detaches, body.parents))
+        uncovered = tuple(d for d in detaches if not _covered(attach.statement, d, detaches, body))
         found.append(Pair(attach, token, tuple(detaches), handoff, uncovered))
     return found
 
@@ -170,6 +180,15 @@ class _Body:
     nested: set[int] = field(default_factory=set)
     tested: set[int] = field(default_factory=set)
     loads: dict[str, list[ast.Name]] = field(default_factory=dict)
+    # Each statement's block and its index there: asked for every detach, never searched for.
+    slots: dict[int, tuple[list[ast.stmt], int]] = field(default_factory=dict)
+    _sorted: dict[str, list[ast.Name]] = field(default_factory=dict)
+
+    def sorted_loads(self, name: str) -> list[ast.Name]:
+        """The loads of ``name`` in source order, sorted once: each attach takes its range of them."""
+        if name not in self._sorted:
+            self._sorted[name] = sorted(self.loads.get(name, []), key=_position)
+        return self._sorted[name]
 
     @classmethod
     def of(cls, fn: FunctionFacts, root: ast.AST) -> _Body:
@@ -177,6 +196,9 @@ class _Body:
         for node in ast.walk(root):
             for child in ast.iter_child_nodes(node):
                 body.parents[id(child)] = node
+            for _, value in ast.iter_fields(node):
+                if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                    body.slots.update((id(statement), (value, i)) for i, statement in enumerate(value))
             if isinstance(node, ast.Call):
                 body.call_of_argument.update((id(arg), node) for arg in node.args)
             elif node is not root and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -205,8 +227,20 @@ def hands_tokens_out(fn: FunctionFacts, facts: ModuleFacts) -> bool:
     )
     if not names_a_token:  # nearly always: skip the walk over every call of the module
         return False
-    callers = [s for s in facts.all_sites() if _calls(s.call, fn)]
+    callers = [s for s in _sites_by_called_name(facts).get(fn.name, []) if _calls(s.call, fn)]
     return all(_detaches_what_it_receives(caller, facts) for caller in callers)
+
+
+@lru_cache(maxsize=4)
+def _sites_by_called_name(facts: ModuleFacts) -> dict[str, list[Site]]:
+    """Every call of the module by the last name it calls (``f`` of ``f()``, ``self.f()``): built
+    once per module, not rescanned for each function that hands out tokens."""
+    found: dict[str, list[Site]] = {}
+    for site in facts.all_sites():
+        name = last_name(site.call.func)
+        if name is not None:
+            found.setdefault(name, []).append(site)
+    return found
 
 
 def _calls(call: ast.Call, fn: FunctionFacts) -> bool:
@@ -225,7 +259,7 @@ def _detaches_what_it_receives(call: Site, facts: ModuleFacts) -> bool:
     for name in received:
         detaches, handoff = _uses_of_token(name, _position(call.call), None, body)
         if detaches and handoff is None:
-            return all(_covered(statement, d, detaches, body.parents) for d in detaches)
+            return all(_covered(statement, d, detaches, body) for d in detaches)
     return False
 
 
@@ -243,12 +277,13 @@ def _uses_of_token(
     """
     detaches: list[ast.Call] = []
     handoff: ast.expr | None = None
-    for node in body.loads.get(token, []):
+    loads = body.sorted_loads(token)
+    first = bisect.bisect_right(loads, after, key=_position)
+    last = len(loads) if rebound is None else bisect.bisect_left(loads, rebound, key=_position)
+    for node in loads[first:last]:
         if id(node) in body.tested:
             continue
         where = _position(node)
-        if where <= after or (rebound is not None and where >= rebound):
-            continue
         call = None if id(node) in body.nested else body.call_of_argument.get(id(node))
         if call is not None and (id(call) in body.detach_calls or _names_a_detach(call)):
             detaches.append(call)
@@ -285,7 +320,7 @@ def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt:
 
 
 def _covered(
-    attach: ast.stmt, detach_call: ast.Call, detaches: list[ast.Call], parents: dict[int, ast.AST]
+    attach: ast.stmt, detach_call: ast.Call, detaches: list[ast.Call], body: _Body
 ) -> bool:
     """The detach runs on every path an ``Exception`` can take from the work after ``attach``:
 
@@ -297,43 +332,43 @@ def _covered(
     In the last two, only a ``BaseException`` skips it: ``KeyboardInterrupt`` in sync code, but a
     task's cancellation is routine at an ``await``, so a ``try`` that awaits needs the ``finally``.
     """
-    detach = _statement_of(detach_call, parents)
-    swallower = _previous_statement(detach, parents)
+    detach = _statement_of(detach_call, body.parents)
+    swallower = _previous_statement(detach, body)
     if isinstance(swallower, ast.Try) and _swallows_exceptions(swallower) and not _awaits(swallower):
-        if _within(attach, swallower.body, parents) or _just_before(attach, swallower, parents, ast.Call):
+        if _within(attach, swallower.body, body) or _just_before(attach, swallower, body, ast.Call):
             return True
-    if _paired_with_a_raising_handler(attach, detach, detaches, parents):
+    if _paired_with_a_raising_handler(attach, detach, detaches, body):
         return True
     child: ast.AST = detach
-    while id(child) in parents:
-        parent = parents[id(child)]
-        if isinstance(parent, ast.Try) and _contains(parent.finalbody, child):
-            if _within(attach, parent.body, parents) or _just_before(attach, parent, parents):
+    while id(child) in body.parents:
+        parent = body.parents[id(child)]
+        if isinstance(parent, ast.Try) and _in_block(child, parent.finalbody, body):
+            if _within(attach, parent.body, body) or _just_before(attach, parent, body):
                 return True
         child = parent
     return False
 
 
 def _paired_with_a_raising_handler(
-    attach: ast.stmt, detach: ast.stmt, detaches: list[ast.Call], parents: dict[int, ast.AST]
+    attach: ast.stmt, detach: ast.stmt, detaches: list[ast.Call], body: _Body
 ) -> bool:
     """``try: work(); detach(token)  except Exception: detach(token); raise`` (or the success
     detach right after the ``try``): every ``Exception`` path and the success path detach."""
-    candidates = [_previous_statement(detach, parents)]
+    candidates = [_previous_statement(detach, body)]
     node: ast.AST = detach
-    while id(node) in parents:
-        node = parents[id(node)]
+    while id(node) in body.parents:
+        node = body.parents[id(node)]
         candidates.append(node if isinstance(node, ast.Try) else None)
     ids = {id(d) for d in detaches}
     for try_node in candidates:
         if not isinstance(try_node, ast.Try) or _awaits(try_node):
             continue
-        if not (_within(attach, try_node.body, parents) or _just_before(attach, try_node, parents)):
+        if not (_within(attach, try_node.body, body) or _just_before(attach, try_node, body)):
             continue
         handler = next((h for h in try_node.handlers if _is_broad(h) and _raises_again(h)), None)
         if handler is None or not _holds_one_of(handler.body, ids):
             continue
-        after = _previous_statement(detach, parents) is try_node
+        after = _previous_statement(detach, body) is try_node
         if after or _holds_one_of(try_node.body, ids):
             return True
     return False
@@ -356,19 +391,17 @@ def _awaits(node: ast.AST) -> bool:
     return any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in ast.walk(node))
 
 
-def _previous_statement(statement: ast.stmt, parents: dict[int, ast.AST]) -> ast.stmt | None:
-    block = _block_of(statement, parents)
-    if block is None or block.index(statement) == 0:
+def _previous_statement(statement: ast.stmt, body: _Body) -> ast.stmt | None:
+    slot = body.slots.get(id(statement))
+    if slot is None or slot[1] == 0:
         return None
-    return block[block.index(statement) - 1]
+    block, index = slot
+    return block[index - 1]
 
 
-def _block_of(statement: ast.AST, parents: dict[int, ast.AST]) -> list[ast.stmt] | None:
-    parent = parents.get(id(statement))
-    for _, value in ast.iter_fields(parent) if parent is not None else ():
-        if isinstance(value, list) and _contains(value, statement):
-            return value
-    return None
+def _block_of(statement: ast.AST, body: _Body) -> list[ast.stmt] | None:
+    slot = body.slots.get(id(statement))
+    return slot[0] if slot is not None else None
 
 
 def _swallows_exceptions(try_node: ast.Try) -> bool:
@@ -376,17 +409,18 @@ def _swallows_exceptions(try_node: ast.Try) -> bool:
     return any(_is_broad(handler) and not _raises_again(handler) for handler in try_node.handlers)
 
 
-def _contains(block: list[ast.stmt], node: ast.AST) -> bool:
-    return any(statement is node for statement in block)
+def _in_block(node: ast.AST, block: list[ast.stmt], body: _Body) -> bool:
+    slot = body.slots.get(id(node))
+    return slot is not None and slot[0] is block
 
 
-def _within(node: ast.AST, block: list[ast.stmt], parents: dict[int, ast.AST]) -> bool:
+def _within(node: ast.AST, block: list[ast.stmt], body: _Body) -> bool:
     while True:
-        if _contains(block, node):
+        if _in_block(node, block, body):
             return True
-        if id(node) not in parents:
+        if id(node) not in body.parents:
             return False
-        node = parents[id(node)]
+        node = body.parents[id(node)]
 
 
 # Setup may run between an attach and the try whose finally detaches it; a block of work may not.
@@ -399,7 +433,7 @@ _NOT_SETUP = (
 def _just_before(
     attach: ast.stmt,
     try_node: ast.Try,
-    parents: dict[int, ast.AST],
+    body: _Body,
     unsafe: type[ast.AST] | tuple[type[ast.AST], ...] = _NOT_SETUP,
 ) -> bool:
     """``attach`` precedes ``try_node`` in the same block, with nothing ``unsafe`` in between.
@@ -412,16 +446,16 @@ def _just_before(
     never excused inside the body of a ``try`` whose ``except`` is right there to catch it failing:
     that handler leaves with the context still attached.
     """
-    block = _block_of(try_node, parents)
-    if block is None or not _contains(block, attach):
+    block = _block_of(try_node, body)
+    if block is None or not _in_block(attach, block, body):
         return False
-    between = block[block.index(attach) + 1 : block.index(try_node)]
-    if between and _handled_right_there(block, parents):
+    between = block[body.slots[id(attach)][1] + 1 : body.slots[id(try_node)][1]]
+    if between and _handled_right_there(block, body):
         return False
     return not any(isinstance(n, unsafe) for s in between for n in ast.walk(s))
 
 
-def _handled_right_there(block: list[ast.stmt], parents: dict[int, ast.AST]) -> bool:
+def _handled_right_there(block: list[ast.stmt], body: _Body) -> bool:
     """``block`` is the body of a ``try`` with ``except`` clauses."""
-    owner = parents.get(id(block[0])) if block else None
+    owner = body.parents.get(id(block[0])) if block else None
     return isinstance(owner, ast.Try) and owner.body is block and bool(owner.handlers)

@@ -47,6 +47,7 @@ class Values:
         self.facts = facts
         # What another module says an expression is, asked when this module cannot tell.
         self._elsewhere = elsewhere
+        self._bound_kinds: dict[tuple[int, int], Kind | None] = {}
 
     def bindings(self, expr: ast.expr, fn: FunctionFacts) -> list[Binding]:
         """Every binding of a plain name (innermost function outwards) or of ``self.attr``."""
@@ -74,7 +75,23 @@ class Values:
             return self._call_kind(expr, fn, depth)
         if isinstance(expr, ast.Await):
             return None
-        for binding in reversed(self.bindings(expr, fn)):
+        bindings = self.bindings(expr, fn)
+        if depth == 0 and bindings:
+            # The same answer for every use of the name: worked out once (a name rebound n times
+            # and used n times must not cost n * n).
+            key = (id(bindings), id(fn))
+            if key not in self._bound_kinds:
+                self._bound_kinds[key] = self._bound_kind(bindings, fn, depth)
+            found = self._bound_kinds[key]
+        else:
+            found = self._bound_kind(bindings, fn, depth)
+        if found is not None:
+            return found
+        return self._elsewhere(expr, fn) if self._elsewhere is not None and depth == 0 else None
+
+    def _bound_kind(self, bindings: list[Binding], fn: FunctionFacts, depth: int) -> Kind | None:
+        """The kind of the latest binding whose kind is known."""
+        for binding in reversed(bindings):
             found = (
                 self.annotation_kind(binding.value)
                 if binding.is_annotation
@@ -82,7 +99,7 @@ class Values:
             )
             if found is not None:
                 return found
-        return self._elsewhere(expr, fn) if self._elsewhere is not None and depth == 0 else None
+        return None
 
     def _call_kind(self, call: ast.Call, fn: FunctionFacts, depth: int) -> Kind | None:
         qualname = self.facts.imports.qualname(call.func)

@@ -63,6 +63,7 @@ class _Walker:
             ast.YieldFrom: self._yield,
             ast.Await: self._await,
             ast.Return: self._return,
+            ast.If: self._if,
         }
         for loop in _LOOPS:
             self._handlers[loop] = self._loop
@@ -174,6 +175,21 @@ class _Walker:
         del self._withs[len(self._withs) - len(entered) :]
         for region in regions:
             self._spans.remove(region)
+
+    def _if(self, node: ast.AST) -> None:
+        """An ``elif`` chain is an ``If`` nested in the previous one's ``orelse``: walked as a loop,
+        so a chain of thousands of branches costs no stack."""
+        current = node
+        while isinstance(current, ast.If):
+            self._statement = current
+            self._visit(current.test)
+            self._visit_all(current.body)
+            orelse = current.orelse
+            if len(orelse) == 1 and isinstance(orelse[0], ast.If):
+                current = orelse[0]
+                continue
+            self._visit_all(orelse)
+            break
 
     def _loop(self, node: ast.AST) -> None:
         if isinstance(node, (ast.For, ast.AsyncFor)):

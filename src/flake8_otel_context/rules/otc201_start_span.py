@@ -107,25 +107,53 @@ class _WorkFinder:
 
     def __call__(self, site: Site, bare_spans: bool = True) -> bool:
         """``bare_spans``: a ``start_span`` that is not made current counts as work too."""
-        if site.method in _SPAN_STARTS:
-            explicit_parent = any(k.arg == "context" for k in site.call.keywords)
-            return not explicit_parent and (bare_spans or site.method != "start_span")
-        if (
-            site.qualname in TASK_FACTORIES
-            or site.qualname in (GATHER, TO_THREAD)
-            or site.method in TASK_METHODS
-            or id(site.call) in self._boundary_calls
-        ):
+        if self._starts_work_itself(site, bare_spans):
             return True
         callee = self._values.function(site.call.func, site.function)
         return callee is not None and self._function_starts_work(callee, bare_spans)
 
+    def _starts_work_itself(self, site: Site, bare_spans: bool) -> bool:
+        if site.method in _SPAN_STARTS:
+            explicit_parent = any(k.arg == "context" for k in site.call.keywords)
+            return not explicit_parent and (bare_spans or site.method != "start_span")
+        return (
+            site.qualname in TASK_FACTORIES
+            or site.qualname in (GATHER, TO_THREAD)
+            or site.method in TASK_METHODS
+            or id(site.call) in self._boundary_calls
+        )
+
     def _function_starts_work(self, fn: FunctionFacts, bare_spans: bool) -> bool:
+        """Whether ``fn``, or a function of this file it calls (at any depth), starts work: a
+        search over the call graph with its own stack, so a long chain of calls costs no recursion.
+        When nothing reachable starts work, every function visited is known not to either."""
         key = (fn, bare_spans)
-        if key not in self._functions:
-            self._functions[key] = False  # recursion guard
-            self._functions[key] = any(self(s, bare_spans) for s in fn.sites if s.function is fn)
-        return self._functions[key]
+        if key in self._functions:
+            return self._functions[key]
+        seen = {fn}
+        pending = [fn]
+        found = False
+        while pending and not found:
+            current = pending.pop()
+            known = self._functions.get((current, bare_spans))
+            if known is not None:
+                found = known
+                continue
+            for site in current.sites:
+                if site.function is not current:
+                    continue
+                if self._starts_work_itself(site, bare_spans):
+                    found = True
+                    break
+                callee = self._values.function(site.call.func, current)
+                if callee is not None and callee not in seen:
+                    seen.add(callee)
+                    pending.append(callee)
+        if found:
+            self._functions[key] = True
+        else:
+            self._functions.update(((visited, bare_spans), False) for visited in seen)
+        return found
 
 
 RULE = Rule(
