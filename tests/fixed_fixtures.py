@@ -20,8 +20,10 @@ FIXED = FIXTURES / "fixed"
 
 # Fire fixtures of fixable rules that the fixer leaves for a person, with words from its reason.
 DECLINED = {
+    "OTC101/fire_run_in_executor_param_executor": "may be a process pool",
     "OTC102/fire_map_global_executor": "map() runs its items at once",
     "OTC102/fire_map_private_worker": "map() runs its items at once",
+    "OTC102/fire_submit_param_executor_partial": "may be a process pool",
     "OTC301/fire_discarded_attach_async_consumer": "nothing follows attach() in its block",
     "OTC301/fire_discarded_attach_request_hook": "change its caller's context",
     "OTC302/fire_detach_in_other_function": "the token leaves this function",

@@ -18,6 +18,18 @@ from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
 
 EVERYWHERE = FixOptions(Settings(span_scope=SpanScope.EVERYWHERE))
+PREAMBLE = dedent(
+    """\
+    import threading
+    from concurrent.futures import Executor, ThreadPoolExecutor
+
+    from opentelemetry import trace
+
+    tracer = trace.get_tracer(__name__)
+
+
+    """
+)
 
 
 def test_an_executor_that_may_be_a_process_pool_is_not_given_a_context() -> None:
@@ -168,3 +180,63 @@ def test_a_module_without_opentelemetry_gets_no_opentelemetry_import() -> None:
     fixed = fix_source(source, EVERYWHERE).source
     assert "pool.submit(contextvars.copy_context().run, fetch)" in fixed
     assert "opentelemetry" not in fixed
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # pyee: "pass a ProcessPoolExecutor if you like", says its docstring
+        """\
+        class Emitter:
+            def __init__(self, executor: Executor | None = None):
+                if executor:
+                    self._executor: Executor = executor
+                else:
+                    self._executor = ThreadPoolExecutor()
+
+            def emit(self, f, *args):
+                with tracer.start_as_current_span("emit"):
+                    return self._executor.submit(f, *args)
+        """,
+        # tornado, futurist: the executor a caller or a factory hands in
+        """\
+        def run(executor: Executor, f, *args):
+            with tracer.start_as_current_span("run"):
+                return executor.submit(f, *args)
+        """,
+    ],
+)
+def test_an_executor_typed_only_as_executor_may_be_a_process_pool(shape: str) -> None:
+    source = PREAMBLE + dedent(shape)
+    result = fix_source(source, EVERYWHERE)
+    assert result.source == source
+    assert result.declined and all("process pool" in d.reason for d in result.declined)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # waitress: worker threads whose target the caller passes
+        """\
+        def start(target, count):
+            with tracer.start_as_current_span("start"):
+                for n in range(count):
+                    threading.Thread(target=target, args=(n,)).start()
+        """,
+        # pykka, apscheduler: an actor's or a scheduler's loop, a method of the object
+        """\
+        class Actor:
+            def start(self):
+                with tracer.start_as_current_span("start"):
+                    threading.Thread(target=self._loop).start()
+
+            def _loop(self):
+                while True:
+                    self.handle(self.inbox.get())
+        """,
+    ],
+)
+def test_a_thread_whose_target_may_serve_its_whole_life_is_not_pinned(shape: str) -> None:
+    source = PREAMBLE + dedent(shape)
+    result = fix_source(source, EVERYWHERE)
+    assert result.source == source

@@ -7,7 +7,7 @@ from typing import Literal
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
+from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site, is_parameter
 from flake8_otel_context.analysis.findings import Hazard
 from flake8_otel_context.analysis.names import dotted_name, last_name
 from flake8_otel_context.analysis.settings import Settings
@@ -32,6 +32,10 @@ from flake8_otel_context.analysis.vocabulary import (
 # How a boundary hands its worker over: loop.run_in_executor, an executor's submit/map (or a
 # multiprocessing pool's methods), a Thread/Timer, a Process.
 Via = Literal["run_in_executor", "executor", "thread", "process"]
+
+
+# Executors a rewrite must not hand a context to: it cannot be pickled to another process.
+_MAY_BE_A_PROCESS_POOL = frozenset({Kind.EXECUTOR, Kind.PROCESS_POOL})
 
 
 @dataclass(eq=False)
@@ -66,7 +70,8 @@ def _classify(site: Site, values: Values) -> Boundary | None:
         executor = call.args[0]
         kind = values.kind(executor, fn)
         default = isinstance(executor, ast.Constant) and executor.value is None
-        safe = default or kind is Kind.THREAD_POOL
+        thread_pool = kind is Kind.THREAD_POOL and not values.may_be(executor, fn, _MAY_BE_A_PROCESS_POOL)
+        safe = default or thread_pool
         hazards = frozenset() if safe else frozenset({Hazard.MAY_BE_PROCESS_POOL})
         process = kind is Kind.PROCESS_POOL
         return Boundary(site, "run_in_executor", call.args[1], call.args[2:], process, hazards)
@@ -74,14 +79,16 @@ def _classify(site: Site, values: Values) -> Boundary | None:
         receiver = site.receiver
         assert receiver is not None
         kind = values.kind(receiver, fn)
-        if kind not in (Kind.THREAD_POOL, Kind.PROCESS_POOL) or not call.args:
+        if kind not in (Kind.THREAD_POOL, Kind.PROCESS_POOL, Kind.EXECUTOR) or not call.args:
             return None
         if site.method not in EXECUTOR_METHODS and not _is_mp_pool(receiver, values, fn):
             return None
         arguments = call.args[1:] + _tuple_items(_keyword(call, "args")) + [
             k.value for k in call.keywords if k.arg not in ("args", "kwds", "chunksize", "timeout")
         ]
-        return Boundary(site, "executor", call.args[0], arguments, kind is Kind.PROCESS_POOL)
+        unsafe = kind is Kind.EXECUTOR or values.may_be(receiver, fn, _MAY_BE_A_PROCESS_POOL)
+        hazards = frozenset({Hazard.MAY_BE_PROCESS_POOL}) if unsafe else frozenset()
+        return Boundary(site, "executor", call.args[0], arguments, kind is Kind.PROCESS_POOL, hazards)
     qualname = site.qualname
     is_thread = qualname in THREAD_CLASSES
     is_process = qualname in PROCESS_CLASSES or (
@@ -102,7 +109,24 @@ def _classify(site: Site, values: Values) -> Boundary | None:
     arguments = _tuple_items(_keyword(call, "args")) + _dict_values(_keyword(call, "kwargs"))
     if qualname == "threading.Timer":
         arguments += call.args[2:3]
-    return Boundary(site, "process" if is_process else "thread", worker, arguments, is_process)
+    hazards = (
+        frozenset({Hazard.MAY_SERVE_THE_THREAD})
+        if is_thread and _unread_target(worker, values, fn)
+        else frozenset()
+    )
+    return Boundary(site, "process" if is_process else "thread", worker, arguments, is_process, hazards)
+
+
+def _unread_target(worker: ast.expr, values: Values, fn: FunctionFacts) -> bool:
+    """A thread's target the module cannot read: a parameter, or a method of an object that is
+    not one of its functions (whose loop the analysis sees) nor a library's function."""
+    if isinstance(worker, ast.Call) and values.facts.imports.qualname(worker.func) == PARTIAL and worker.args:
+        return _unread_target(worker.args[0], values, fn)
+    if values.function(worker, fn) is not None or values.facts.imports.qualname(worker) is not None:
+        return False
+    if isinstance(worker, ast.Attribute):
+        return True
+    return isinstance(worker, ast.Name) and is_parameter(worker.id, fn)
 
 
 def _is_mp_pool(receiver: ast.expr, values: Values, fn: FunctionFacts) -> bool:

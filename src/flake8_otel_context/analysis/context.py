@@ -119,7 +119,8 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     if origin is None:
         return Because(text)
     via = f", reached via {' -> '.join(name + '()' for name in origin.via)}" if origin.via else ""
-    opened = Step(origin.path, origin.line, f"{origin.what} is opened here")
+    seen = "assumed" if origin.assumed else "opened"
+    opened = Step(origin.path, origin.line, f"{origin.what} is {seen} here")
     crossing = f"{boundary.label}() crosses to another thread without it{via}; {traced.text}"
     return Because(text, (opened, Step(project.path, boundary.site.call.lineno, crossing)))
 

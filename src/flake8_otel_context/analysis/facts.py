@@ -113,3 +113,18 @@ class ModuleFacts:
 
     def all_sites(self) -> list[Site]:
         return [site for function in self.functions for site in function.sites]
+
+
+def is_parameter(name: str, fn: FunctionFacts) -> bool:
+    """``name`` is a parameter of ``fn`` or of a function around it."""
+    scope: FunctionFacts | None = fn
+    while scope is not None:
+        node = scope.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+            if any(a.arg == name for a in every):
+                return True
+        scope = scope.parent
+    return False

@@ -67,6 +67,11 @@ class Hazard(Enum):
         "an OpenTelemetry Context); give it a thread pool, or None for the loop's default, and fix "
         "it again"
     )
+    MAY_SERVE_THE_THREAD = (
+        "the thread's target is not a function this module defines (a parameter, another object's "
+        "method): if it serves for the life of the thread (a loop, a server, an actor), a copied "
+        "context would pin every later job to this caller's span; pass the context with each job"
+    )
 
 
 # The nodes a rule names for the fixer: one per name, or (as pairs) several under one name.

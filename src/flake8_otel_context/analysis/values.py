@@ -31,6 +31,8 @@ _MAX_DEPTH = 8
 class Kind(enum.Enum):
     THREAD_POOL = "thread pool"
     PROCESS_POOL = "process pool"
+    # ``concurrent.futures.Executor``: a thread pool or a process pool, whichever the caller gives.
+    EXECUTOR = "executor"
     MP_CONTEXT = "multiprocessing context"
     TASK_GROUP = "task group"
     TASK = "task"
@@ -89,6 +91,14 @@ class Values:
             return found
         return self._elsewhere(expr, fn) if self._elsewhere is not None and depth == 0 else None
 
+    def may_be(self, expr: ast.expr, fn: FunctionFacts, kinds: frozenset[Kind]) -> bool:
+        """Some binding of ``expr`` is one of ``kinds`` (``kind`` answers with the latest known):
+        ``self._executor`` set to a caller's ``Executor`` on one path and a thread pool on another."""
+        return any(
+            (self.annotation_kind(b.value) if b.is_annotation else self.kind(b.value, fn, 1)) in kinds
+            for b in self.bindings(expr, fn)
+        )
+
     def _bound_kind(self, bindings: list[Binding], fn: FunctionFacts, depth: int) -> Kind | None:
         """The kind of the latest binding whose kind is known."""
         for binding in reversed(bindings):
@@ -105,7 +115,7 @@ class Values:
         qualname = self.facts.imports.qualname(call.func)
         method = call.func.attr if isinstance(call.func, ast.Attribute) else None
         if qualname is not None:
-            by_name = self._class_kind(qualname)
+            by_name = class_kind(qualname)
             if by_name is not None:
                 return by_name
             if qualname == MP_GET_CONTEXT:
@@ -129,7 +139,7 @@ class Values:
                     return Kind.PROCESS_POOL
         if isinstance(call.func, ast.Name) and call.func.id in self.facts.classes:
             for base in self.facts.classes[call.func.id].bases:
-                found = self._class_kind(base)
+                found = class_kind(base)
                 if found is not None:
                     return found
         target = self.function(call.func, fn)
@@ -142,17 +152,9 @@ class Values:
     def annotation_kind(self, annotation: ast.expr) -> Kind | None:
         for named in annotated_types(annotation):
             qualname = self.facts.imports.qualname(named)
-            kind = self._class_kind(qualname) if qualname else None
+            kind = class_kind(qualname) if qualname else None
             if kind is not None:
                 return kind
-        return None
-
-    @staticmethod
-    def _class_kind(qualname: str) -> Kind | None:
-        if qualname in THREAD_POOLS or qualname in EXECUTOR_TYPES:
-            return Kind.THREAD_POOL
-        if qualname in PROCESS_POOLS:
-            return Kind.PROCESS_POOL
         return None
 
     def function(self, expr: ast.expr, fn: FunctionFacts) -> FunctionFacts | None:
@@ -174,3 +176,14 @@ class Values:
         ):
             return fn.cls.methods.get(expr.attr)
         return None
+
+
+def class_kind(qualname: str) -> Kind | None:
+    """What an instance of the class ``qualname`` is, for the classes whose kind matters."""
+    if qualname in THREAD_POOLS:
+        return Kind.THREAD_POOL
+    if qualname in PROCESS_POOLS:
+        return Kind.PROCESS_POOL
+    if qualname in EXECUTOR_TYPES:
+        return Kind.EXECUTOR
+    return None

@@ -22,8 +22,7 @@ from typing import Any, TypeVar
 from dataclasses import dataclass
 from functools import cached_property
 
-from flake8_otel_context.analysis.values import Kind
-from flake8_otel_context.analysis.vocabulary import EXECUTOR_TYPES, PROCESS_POOLS, THREAD_POOLS
+from flake8_otel_context.analysis.values import Kind, class_kind
 from flake8_otel_context.project.libraries import (
     INSTRUMENTED_ENTRY_POINTS,
     UNTRACED_METHODS,
@@ -82,7 +81,8 @@ class Origin:
     assumed: bool = False
 
     def describe(self) -> str:
-        where = f"{self.what} (opened at {_shown(self.path)}:{self.line}"
+        verb = "assumed at" if self.assumed else "opened at"
+        where = f"{self.what} ({verb} {_shown(self.path)}:{self.line}"
         if self.via:
             where += f", reached via {' -> '.join(name + '()' for name in self.via)}"
         return where + ")"
@@ -252,13 +252,13 @@ class ProjectModel:
         return None
 
     def _call_kind(self, callee: str, depth: int) -> Kind | None:
-        by_name = _class_kind(callee)
+        by_name = class_kind(callee)
         if by_name is not None:
             return by_name
         found = self.lookup(callee)
         if isinstance(found, ClassSummary):
             for base in self.external_bases(callee):
-                kind = _class_kind(base)
+                kind = class_kind(base)
                 if kind is not None:
                     return kind
             return None
@@ -642,7 +642,7 @@ class ProjectModel:
         found = self._any_traced(implementations)
         if found is None or not found.strong:
             return None
-        return Evidence(f"calls .{method}(), which in {found.text.removeprefix('calls ')}")
+        return Evidence(f"calls .{method}(); one implementation {found.text.removeprefix('calls ')}")
 
     def _subclass_methods(self, class_name: str, method: str) -> list[FunctionRef]:
         """``method`` as the project's subclasses of ``class_name`` define it: what a call through
@@ -752,11 +752,3 @@ def _shown(path: str) -> str:
 
 def _through(origin: Origin, function: str) -> Origin:
     return Origin(origin.what, origin.path, origin.line, (*origin.via, function)[-4:], origin.assumed)
-
-
-def _class_kind(qualified: str) -> Kind | None:
-    if qualified in THREAD_POOLS or qualified in EXECUTOR_TYPES:
-        return Kind.THREAD_POOL
-    if qualified in PROCESS_POOLS:
-        return Kind.PROCESS_POOL
-    return None

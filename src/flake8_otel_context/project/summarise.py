@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
+from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site, is_parameter
 from flake8_otel_context.analysis.names import ImportTable, annotated_types, dotted_name, last_name
 from flake8_otel_context.analysis.values import Values
 from flake8_otel_context.analysis.vocabulary import (
@@ -241,7 +241,7 @@ class ModuleReader:
                 return f"f:{self._module}.{self.names[id(local)]}"
             if func.id in self._imports or func.id in self._facts.classes:
                 return f"f:{self._absolute(func.id)}"
-            if _is_parameter(func.id, fn):
+            if is_parameter(func.id, fn):
                 return f"p:{func.id}"
             bound = self._values.bindings(func, fn)
             if bound:
@@ -350,20 +350,6 @@ class ModuleReader:
                     handler = f"{cls.node.name}, a {base.rpartition('.')[2]}"
                     return f"the server span around a request handler ({handler})"
         return ""
-
-
-def _is_parameter(name: str, fn: FunctionFacts) -> bool:
-    scope: FunctionFacts | None = fn
-    while scope is not None:
-        node = scope.node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            args = node.args
-            names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-            names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
-            if name in names:
-                return True
-        scope = scope.parent
-    return False
 
 
 def _may_cross(site: Site) -> bool:

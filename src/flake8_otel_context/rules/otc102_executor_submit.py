@@ -15,6 +15,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             boundary.site.call,
             {Anchor.WORKER: boundary.worker},
             because=why,
+            hazards=boundary.hazards,
             method=boundary.label,
             worker=describe(boundary.worker),
         )
