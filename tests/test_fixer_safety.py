@@ -240,3 +240,37 @@ def test_a_thread_whose_target_may_serve_its_whole_life_is_not_pinned(shape: str
     source = PREAMBLE + dedent(shape)
     result = fix_source(source, EVERYWHERE)
     assert result.source == source
+
+
+def test_a_worker_handed_a_function_that_runs_in_a_copied_context_is_left_alone() -> None:
+    """asgiref's SyncToAsync copies the context and hands the pool a function that enters it."""
+    source = dedent(
+        """\
+        import asyncio
+        import contextvars
+        import functools
+
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+
+        class SyncToAsync:
+            async def __call__(self, *args):
+                loop = asyncio.get_running_loop()
+                with tracer.start_as_current_span("call"):
+                    context = contextvars.copy_context()
+                    child = functools.partial(self.func, *args)
+
+                    def func(child):
+                        return context.run(child)
+
+                    handler = functools.partial(self.thread_handler, loop, func, child)
+                    return await loop.run_in_executor(None, handler)
+
+            def thread_handler(self, loop, func, *args):
+                return func(*args)
+        """
+    )
+    result = fix_source(source, EVERYWHERE)
+    assert result.source == source and not result.found

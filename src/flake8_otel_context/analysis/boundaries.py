@@ -166,8 +166,9 @@ class Propagation:
         self._imports = facts.imports
         self._values = values
         self._propagating = settings.propagating
-        # Whether a name's bindings capture a context, by the identity of its list of bindings.
-        self._capturing: dict[int, bool] = {}
+        # Whether a name's bindings capture a context, by the identity of its list of bindings
+        # (and of the function asking).
+        self._capturing: dict[tuple[int, int], bool] = {}
         self.threads_instrumented = (
             facts.threading_instrumented or INSTRUMENTED_THREADING in settings.propagating
         )
@@ -213,7 +214,21 @@ class Propagation:
         name the call passes. The code that receives it is trusted to enter it."""
         fn = boundary.site.function
         handed = [boundary.worker, *boundary.arguments]
-        return any(self._captures_now(expr) or self._bound_to_a_capture(expr, fn) for expr in handed)
+        return any(
+            self._captures_now(expr) or self._bound_to_a_capture(expr, fn) or self._hands_a_runner(expr, fn)
+            for expr in handed
+        )
+
+    def _hands_a_runner(self, expr: ast.expr, fn: FunctionFacts) -> bool:
+        """A function of this module handed over inside ``expr`` (``partial(handler, run_in_copy,
+        child)``) that runs its work in a context the caller copied or attaches one: asgiref's
+        ``SyncToAsync`` hands its worker ``func``, which enters ``context.run``."""
+        return any(
+            isinstance(node, ast.Name)
+            and (target := self._values.function(node, fn)) is not None
+            and self._worker_propagates(target)
+            for node in _evaluated_now(expr)
+        )
 
     def _captures_now(self, expr: ast.expr) -> bool:
         return any(
@@ -222,14 +237,19 @@ class Propagation:
         )
 
     def _bound_to_a_capture(self, expr: ast.expr, fn: FunctionFacts) -> bool:
-        """A name (or ``self.attr``) one of whose values captures a context: decided once per name,
-        not again for every boundary that hands it over (a name rebound n times, n boundaries)."""
+        """A name (or ``self.attr``) one of whose values captures a context or hands over a function
+        that enters one: decided once per name, not again for every boundary that hands it over (a
+        name rebound n times, n boundaries)."""
         bindings = self._values.bindings(expr, fn)
         if not bindings:
             return False
-        key = id(bindings)
+        key = (id(bindings), id(fn))
         if key not in self._capturing:
-            self._capturing[key] = any(self._captures_now(b.value) for b in bindings if not b.is_annotation)
+            self._capturing[key] = any(
+                self._captures_now(b.value) or self._hands_a_runner(b.value, fn)
+                for b in bindings
+                if not b.is_annotation
+            )
         return self._capturing[key]
 
     def _spellings(self, expr: ast.expr) -> set[str]:
