@@ -336,3 +336,25 @@ class TestCache:
         for model in models:
             assert all(set(model.modules[f"m{i}"].functions) == {"fetch", "handle"} for i in range(20))
         assert not list(cache.rglob("*.tmp"))
+
+
+def test_the_evidence_names_the_instrumented_call_not_a_method_of_its_result(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "app.py": TRACED + """\
+
+import requests
+from concurrent.futures import ThreadPoolExecutor
+
+def fetch(url):
+    return requests.get(url).json()
+
+def handle(pool: ThreadPoolExecutor, url):
+    with tracer.start_as_current_span("request"):
+        return pool.submit(fetch, url).result()
+""",
+    })  # fmt: skip
+    model = load_project([str(tmp_path)], cache_directory=False)
+    path = tmp_path / "app.py"
+    source = path.read_text(encoding="utf-8")
+    [finding] = analyze(ast.parse(source), source, Settings(), None, model, str(path))
+    assert "fetch(), which calls requests.get(), which is instrumented" in finding.message

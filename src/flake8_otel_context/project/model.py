@@ -612,6 +612,8 @@ class ProjectModel:
             instance, _, method = rest.rpartition("|")
             root = instance.split("#")[0].removesuffix("()")
             if self._instrumented(root):
+                if instance.endswith("()"):  # ``requests.get(url).json()``: the request is the call
+                    return Evidence(f"calls {root}(), which is instrumented")
                 return Evidence(f"calls {method}() of {root}, which is instrumented")
             built_by = self._built_by(instance, 0)
             if built_by is not None and self._instrumented(built_by):
