@@ -357,4 +357,4 @@ def handle(pool: ThreadPoolExecutor, url):
     path = tmp_path / "app.py"
     source = path.read_text(encoding="utf-8")
     [finding] = analyze(ast.parse(source), source, Settings(), None, model, str(path))
-    assert "fetch(), which calls requests.get(), which is instrumented" in finding.message
+    assert "fetch() calls requests.get(), which is instrumented" in finding.message
