@@ -259,7 +259,7 @@ def test_a_worker_handed_a_function_that_runs_in_a_copied_context_is_left_alone(
             async def __call__(self, *args):
                 loop = asyncio.get_running_loop()
                 with tracer.start_as_current_span("call"):
-                    context = contextvars.copy_context()
+                    context = contextvars.copy_context() if self.context is None else self.context
                     child = functools.partial(self.func, *args)
 
                     def func(child):

@@ -77,6 +77,8 @@ class Values:
             return self._call_kind(expr, fn, depth)
         if isinstance(expr, ast.Await):
             return None
+        if isinstance(expr, ast.IfExp):  # both branches are meant to be the same kind of thing
+            return self.kind(expr.body, fn, depth + 1) or self.kind(expr.orelse, fn, depth + 1)
         bindings = self.bindings(expr, fn)
         if depth == 0 and bindings:
             # The same answer for every use of the name: worked out once (a name rebound n times
