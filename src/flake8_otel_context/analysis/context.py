@@ -65,8 +65,8 @@ def describe(expr: ast.AST, limit: int = 40) -> str:
 
 def lost_context(analysis: Analysis, *vias: Via) -> list[tuple[Boundary, Because]]:
     """Thread-side boundaries of the given kinds that run their worker without the caller's span,
-    each with what the project model adds to the message (why it believes it; "" for a file read
-    alone)."""
+    each with what the project model adds to the message (why it believes it; nothing for a file
+    read alone). A worker that serves for the life of its thread is never among them."""
     propagation = analysis.propagation
     lost = []
     for b in analysis.boundaries:
@@ -93,8 +93,8 @@ def _serves_its_thread(analysis: Analysis, boundary: Boundary) -> bool:
 
 def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     """With the project: where the span comes from and what in the worker makes spans, or None when
-    the project shows there is nothing to lose (a long-lived worker, a worker that makes no span,
-    a wrapper or executor of the project that carries the context)."""
+    the project shows there is nothing to lose (a worker that makes no span, a wrapper or executor
+    of the project that carries the context)."""
     project = analysis.project
     if project is None:
         return Because()
