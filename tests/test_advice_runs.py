@@ -3,12 +3,13 @@ Python running the tests (tox runs them on every supported one), keep the span t
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
-from fixture_files import run_program
+from fixture_files import FIXTURES, run_program, span_tree
 from flake8_otel_context.checker import analyze_source
 from flake8_otel_context.rules.otc210_explicit_propagation import ADVICE
 
@@ -96,3 +97,43 @@ def test_the_message_advises_that_form(call: str) -> None:
     # Only create_task takes a context, and only from Python 3.11: the message says so.
     assert ("context=" in finding.message) is (call == "create_task")
     assert "from Python 3.11" in finding.message or call != "create_task"
+
+
+# The rules the fixer leaves to a person: each form their messages advise, and the reviewed clean
+# fixture written that way. Every fixture runs under the SDK (test_fixtures.py); here each advised
+# form is tied to its message and to a program that shows it keeps the span tree whole.
+ADVISED_BY_FIXTURE = [
+    ("OTC104", "propagate.inject(carrier)", "OTC104/clean_process_pool_submit_carrier", "inject("),
+    ("OTC303", "end the span before yielding", "OTC303/clean_generator_yields_outside_span", "yield"),
+    ("OTC303", "a @contextmanager", "OTC303/clean_contextmanager_span", "contextmanager\n"),
+    ("OTC402", "copy the context per call", "OTC402/clean_submit_loop_fresh_copy", "copy_context()"),
+    ("OTC402", "attach an OpenTelemetry context", "OTC402/clean_pool_map_otel_context_per_call", "attach("),
+    ("OTC202", "create the task inside the span", "OTC202/clean_task_created_inside_span", "create_task("),
+    (
+        "OTC202",
+        "copy the context inside the span",
+        "OTC202/clean_create_task_context_copied_inside",
+        "copy_context()",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("code", "advice", "fixture", "construct"), ADVISED_BY_FIXTURE)
+def test_each_advised_form_of_the_rules_left_to_a_person_runs_whole(
+    code: str,
+    advice: str,
+    fixture: str,
+    construct: str,
+    fixture_span_trees: dict[str, dict[str, object] | Exception],
+) -> None:
+    from flake8_otel_context.rules import RULES_BY_CODE
+
+    rule = RULES_BY_CODE[code]
+    source_of_rule = Path(sys.modules[rule.check.__module__].__file__ or "").read_text(encoding="utf-8")
+    assert advice in rule.message or advice in source_of_rule  # the message, or its per-case advice
+    path = FIXTURES / f"{fixture}.py"
+    program = path.read_text(encoding="utf-8")
+    assert construct in program
+    assert analyze_source(program, codes=(code,)) == []
+    assert span_tree(fixture_span_trees[fixture])["mismatches"] == []
