@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, Union
 
-from flake8_otel_context.analysis.names import ImportTable
+from flake8_otel_context.analysis.names import ImportTable, last_name
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 
@@ -113,6 +114,17 @@ class ModuleFacts:
 
     def all_sites(self) -> list[Site]:
         return [site for function in self.functions for site in function.sites]
+
+    @cached_property
+    def sites_by_called_name(self) -> dict[str, list[Site]]:
+        """Every call of the module by the last name it calls (``f`` of ``f()``, ``self.f()``): built
+        once, on first use, not rescanned for each function that asks who calls it."""
+        found: dict[str, list[Site]] = {}
+        for site in self.all_sites():
+            name = last_name(site.call.func)
+            if name is not None:
+                found.setdefault(name, []).append(site)
+        return found
 
 
 def is_parameter(name: str, fn: FunctionFacts) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import bisect
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
 from flake8_otel_context.analysis.names import dotted_name, last_name
@@ -227,20 +226,8 @@ def hands_tokens_out(fn: FunctionFacts, facts: ModuleFacts) -> bool:
     )
     if not names_a_token:  # nearly always: skip the walk over every call of the module
         return False
-    callers = [s for s in _sites_by_called_name(facts).get(fn.name, []) if _calls(s.call, fn)]
+    callers = [s for s in facts.sites_by_called_name.get(fn.name, []) if _calls(s.call, fn)]
     return all(_detaches_what_it_receives(caller, facts) for caller in callers)
-
-
-@lru_cache(maxsize=4)
-def _sites_by_called_name(facts: ModuleFacts) -> dict[str, list[Site]]:
-    """Every call of the module by the last name it calls (``f`` of ``f()``, ``self.f()``): built
-    once per module, not rescanned for each function that hands out tokens."""
-    found: dict[str, list[Site]] = {}
-    for site in facts.all_sites():
-        name = last_name(site.call.func)
-        if name is not None:
-            found.setdefault(name, []).append(site)
-    return found
 
 
 def _calls(call: ast.Call, fn: FunctionFacts) -> bool:
