@@ -14,7 +14,7 @@ from typing import Any
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.findings import Step
 from flake8_otel_context.fixer.run import FileReport, Reported
-from flake8_otel_context.rules import RULES, RULES_BY_CODE
+from flake8_otel_context.rules import RULES, rule_name
 
 
 def as_json(reports: Sequence[FileReport]) -> str:
@@ -26,7 +26,7 @@ def as_json(reports: Sequence[FileReport]) -> str:
             "end_line": item.finding.end_line,
             "end_column": item.end_column,
             "code": item.finding.code,
-            "rule": _rule_name(item.finding.code),
+            "rule": rule_name(item.finding.code),
             "message": item.finding.message,
             "fixable": item.reason is None,
             "reason": item.reason,
@@ -143,8 +143,3 @@ def _uri(path: str) -> str:
         except ValueError:
             return candidate.as_uri()
     return candidate.as_posix()
-
-
-def _rule_name(code: str) -> str:
-    rule = RULES_BY_CODE.get(code)
-    return rule.name if rule is not None else "not-analysed"

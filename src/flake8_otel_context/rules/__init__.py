@@ -21,6 +21,12 @@ DEFAULT_ON = tuple(rule.code for rule in RULES if rule.enabled_by_default)
 DEFAULT_OFF = tuple(rule.code for rule in RULES if not rule.enabled_by_default)
 
 
+def rule_name(code: str) -> str:
+    """The rule's name for reports; ``not-analysed`` for OTC900, which is a notice, not a rule."""
+    rule = RULES_BY_CODE.get(code)
+    return rule.name if rule is not None else "not-analysed"
+
+
 def needed_words(codes: Collection[str] | None) -> frozenset[str]:
     """What the text pre-check looks for: the union of the words the selected rules need."""
     return frozenset(word for rule in RULES if codes is None or rule.code in codes for word in rule.needs)

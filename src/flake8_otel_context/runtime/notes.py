@@ -1,0 +1,64 @@
+"""What the sanitizer saw, in the linter's vocabulary: one ``Loss`` per place, however often it
+happened, with the tests that made it happen."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from flake8_otel_context.runtime.sites import Site
+
+
+@dataclass
+class Loss:
+    """One place in the project's code where a context was lost, at the linter's position for it."""
+
+    site: Site
+    code: str
+    message: str  # without the code, and without the tests
+    tests: list[str] = field(default_factory=list)  # every test that made it happen, first first
+    times: int = 0
+
+    def seen_in(self, test: str) -> None:
+        self.times += 1
+        if test not in self.tests:
+            self.tests.append(test)
+
+    def line(self, root: str) -> str:
+        """``path:line:col: CODE message (first seen in TEST, N times)``, as flake8 prints findings."""
+        first = self.tests[0] if self.tests else "no test (at import or collection)"
+        times = "once" if self.times == 1 else f"{self.times} times"
+        return (
+            f"{relative(self.site.path, root)}:{self.site.line}:{self.site.col + 1}: {self.code} "
+            f"{self.message} (first seen in {first}, {times})"
+        )
+
+
+class Notes:
+    """Every loss, keyed by place and code, in the order they were first seen."""
+
+    def __init__(self) -> None:
+        self._losses: dict[tuple[str, int, int, str], Loss] = {}
+        self._by_test: dict[str, int] = {}
+
+    def add(self, site: Site, code: str, message: str, test: str) -> None:
+        key = (site.path, site.line, site.col, code)
+        loss = self._losses.setdefault(key, Loss(site, code, message))
+        loss.seen_in(test)
+        self._by_test[test] = self._by_test.get(test, 0) + 1
+
+    def losses(self) -> list[Loss]:
+        return sorted(self._losses.values(), key=lambda loss: (loss.site.path, loss.site.line, loss.code))
+
+    def count_for(self, test: str) -> int:
+        return self._by_test.get(test, 0)
+
+    def of_test(self, test: str) -> list[Loss]:
+        return [loss for loss in self.losses() if test in loss.tests]
+
+
+def relative(path: str, root: str) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:  # another drive on Windows
+        return path
