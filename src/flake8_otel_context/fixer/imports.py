@@ -8,6 +8,7 @@ import, once, where an isort-clean file keeps it (its section, sorted, plain imp
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -33,8 +34,11 @@ class _FromImport:
 class Imports:
     """The file's top-level imports, and the imports one round of rewrites adds to them."""
 
-    def __init__(self, module: cst.Module, identifiers: set[str]) -> None:
-        self._identifiers = identifiers  # every name the file uses, so a new one cannot shadow it
+    def __init__(self, module: cst.Module, identifiers: Callable[[], set[str]]) -> None:
+        # Every name the file uses, so a new one cannot shadow it: a visit of the whole module, made
+        # only when a name is added (most rounds spell what the file already imports).
+        self._every_name = identifiers
+        self._used: set[str] | None = None
         self._names: dict[str, str] = {}  # local name -> qualified name
         self._submodules: set[str] = set()  # ``import a.b`` makes ``a.b.x`` usable
         self._from_imports: dict[str, _FromImport] = {}
@@ -43,6 +47,12 @@ class Imports:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     self._record(small)
+
+    @property
+    def _identifiers(self) -> set[str]:
+        if self._used is None:
+            self._used = self._every_name()
+        return self._used
 
     @property
     def has_opentelemetry(self) -> bool:

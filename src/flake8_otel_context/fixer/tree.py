@@ -6,9 +6,9 @@ are matched, so a fix finds the very node the analysis reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -34,21 +34,33 @@ Style = Literal["auto", "copy-context"]
 
 
 class FixTree:
+    """Built only for a module with a finding some fix will try (the engine declines the rest from the
+    analysis first): the libcst parse and its metadata cost several times ``ast.parse``. Positions
+    and parents are resolved in one batched pass; scopes and the names each function uses only when
+    a fix asks, and once."""
+
     def __init__(self, source: str, style: Style) -> None:
-        self.wrapper = MetadataWrapper(cst.parse_module(source))
+        # Parsed here and never shared, so libcst's defensive deep copy of the module is not needed.
+        self.wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         self.module = self.wrapper.module
         self.style = style
         self._lines = physical_lines(source)
-        self._positions = self.wrapper.resolve(PositionProvider)
-        self._parents = self.wrapper.resolve(ParentNodeProvider)
+        metadata = self.wrapper.resolve_many([PositionProvider, ParentNodeProvider])
+        self._positions = cast("Mapping[cst.CSTNode, CodeRange]", metadata[PositionProvider])
+        self._parents = cast("Mapping[cst.CSTNode, cst.CSTNode]", metadata[ParentNodeProvider])
         self._by_start: dict[tuple[int, int], list[cst.CSTNode]] = {}
         for node, position in self._positions.items():
             self._by_start.setdefault((position.start.line, position.start.column), []).append(node)
-        self.imports = Imports(self.module, self.identifiers(self.module))
+        self.imports = Imports(self.module, lambda: self.identifiers(self.module))
+        self._local_names: dict[Scope, frozenset[str]] = {}
+        self._used_names: dict[cst.CSTNode, set[str]] = {}
+        # Names fresh_name handed out this round, by the node they were made fresh within: the edits
+        # of one function are applied together, so each must see the names the others introduce.
+        self._introduced: dict[cst.CSTNode, set[str]] = {}
 
     @cached_property
-    def _scopes(self) -> dict[cst.CSTNode, Scope | None]:
-        return dict(self.wrapper.resolve(ScopeProvider))
+    def _scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        return self.wrapper.resolve(ScopeProvider)
 
     @cached_property
     def exported_names(self) -> frozenset[str]:
@@ -104,13 +116,20 @@ class FixTree:
         return self.imports.expr(qualname, self.local_names(at) | local)
 
     def local_names(self, node: cst.CSTNode) -> frozenset[str]:
-        """Names bound in the functions (and class bodies) enclosing ``node``."""
-        names: set[str] = set()
-        scope = self.scope(node)
-        while scope is not None and not isinstance(scope, GlobalScope):
-            names.update(assignment.name for assignment in scope.assignments)
-            scope = scope.parent
-        return frozenset(names)
+        """Names bound in the functions (and class bodies) enclosing ``node``; once per scope, since
+        every rewrite in a function spells its names against the same ones."""
+        innermost = self.scope(node)
+        if innermost is None:
+            return frozenset()
+        known = self._local_names.get(innermost)
+        if known is None:
+            names: set[str] = set()
+            scope: Scope | None = innermost
+            while scope is not None and not isinstance(scope, GlobalScope):
+                names.update(assignment.name for assignment in scope.assignments)
+                scope = scope.parent
+            known = self._local_names[innermost] = frozenset(names)
+        return known
 
     def range(self, node: cst.CSTNode) -> CodeRange:
         return self._positions[node]
@@ -156,12 +175,19 @@ class FixTree:
     def fresh_name(
         self, preferred: str, within: cst.CSTNode, taken: frozenset[str] = frozenset()
     ) -> str:
-        """``preferred``, or ``preferred_2``... whichever ``within`` does not already use."""
-        used = self.identifiers(within) | taken
+        """``preferred``, or ``preferred_2``... whichever ``within`` does not already use, nor any
+        rewrite planned inside it this round (as if the rewrites before it were already applied)."""
+        if within not in self._used_names:
+            self._used_names[within] = self.identifiers(within)
+        used = set(self._used_names[within]) | taken
+        for node, names in self._introduced.items():
+            if node is within or any(ancestor is within for ancestor in self.ancestors(node)):
+                used |= names
         name, number = preferred, 1
         while name in used:
             number += 1
             name = f"{preferred}_{number}"
+        self._introduced.setdefault(within, set()).add(name)
         return name
 
 
