@@ -294,3 +294,76 @@ def test_the_report_path_is_written_even_when_tests_fail(pytester: pytest.Pytest
 
     result.assert_outcomes(failed=1)
     assert findings == [] and Path(pytester.path / "otel-context.json").exists()
+
+
+def test_boundaries_that_copy_the_context_are_quiet_and_a_thread_subclass_is_watched(
+    pytester: pytest.Pytester,
+) -> None:
+    """``to_thread`` and an explicit ``ctx.run`` carry the span; a ``Thread`` subclass does not, and is
+    reported where it is built. A worker's exception reaches the caller unchanged."""
+    pytester.makepyfile(
+        service="""
+        import asyncio, contextvars, functools, threading
+        from concurrent.futures import ThreadPoolExecutor
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+        def fetch():
+            with tracer.start_as_current_span("GET"):
+                return 1
+
+        def fail():
+            with tracer.start_as_current_span("GET"):
+                raise KeyError("missing")
+
+        class Refresher(threading.Thread):
+            def run(self):
+                fetch()
+
+        async def in_a_thread():
+            with tracer.start_as_current_span("request"):
+                return await asyncio.to_thread(fetch)
+
+        async def in_the_default_pool():
+            with tracer.start_as_current_span("request"):
+                loop = asyncio.get_running_loop()
+                carried = functools.partial(contextvars.copy_context().run, fetch)
+                return await loop.run_in_executor(None, carried)
+
+        def refresh():
+            with tracer.start_as_current_span("request"):
+                refresher = Refresher()
+                refresher.start()
+                refresher.join()
+
+        def failing():
+            with tracer.start_as_current_span("request"):
+                with ThreadPoolExecutor(1) as pool:
+                    return pool.submit(fail).result()
+        """
+    )
+    pytester.makepyfile(
+        test_service="""
+        import asyncio, pytest, service
+
+        def test_to_thread():
+            assert asyncio.run(service.in_a_thread()) == 1
+
+        def test_copied_context():
+            assert asyncio.run(service.in_the_default_pool()) == 1
+
+        def test_thread_subclass():
+            service.refresh()
+
+        def test_the_workers_exception_is_the_callers():
+            with pytest.raises(KeyError, match="missing"):
+                service.failing()
+        """
+    )
+
+    result, findings = run(pytester, "--otel-context")
+
+    result.assert_outcomes(passed=4)
+    assert places(findings) == {("service.py", 31, "OTC103"), ("service.py", 38, "OTC102")}
+    assert {f["message"].split(" lost ")[0] for f in findings} == {"OTC103 Refresher()", "OTC102 submit()"}
