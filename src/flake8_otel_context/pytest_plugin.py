@@ -123,6 +123,8 @@ class _OtelContext:
             terminalreporter.line("no span was lost at a thread, pool or attach boundary")
         for loss in losses:
             terminalreporter.line(loss.line(root))
+        for error in dict.fromkeys(self.sanitizer.errors):
+            terminalreporter.line(f"{error} (please report it)")
         terminalreporter.line(
             "(seen at run time: process pools and asyncio ordering are left to flake8's OTC rules)"
         )
@@ -151,5 +153,11 @@ class _OtelContext:
             }
             for loss in self.sanitizer.notes.losses()
         ]
-        document = {"tool": "flake8-otel-context", "version": __version__, "results": results, "errors": []}
+        errors = [{"message": error} for error in dict.fromkeys(self.sanitizer.errors)]
+        document = {
+            "tool": "flake8-otel-context",
+            "version": __version__,
+            "results": results,
+            "errors": errors,
+        }
         return json.dumps(document, indent=2)

@@ -9,6 +9,7 @@ as it always does).
 from __future__ import annotations
 
 import functools
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -36,18 +37,8 @@ def watch(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
     @functools.wraps(attach)
     def watched_attach(context: Any) -> Any:
         token = attach(context)
-        frame = current_frame()
-        direct = sanitizer.project.caller(frame, _CONTEXT_API)
-        if direct is not None and sanitizer.project.owns(direct.frame.f_code.co_filename):
-            site = sanitizer.project.site(direct.frame, _ATTACH_CALLS)
-            if site is not None:
-                sanitizer.attached(token, site, direct=True)
-            return token
-        through_a_span = sanitizer.project.caller(frame, _SPAN_API)
-        if through_a_span is not None:
-            site = sanitizer.project.site(through_a_span.frame)
-            if site is not None:
-                sanitizer.attached(token, site, direct=False)
+        with sanitizer.guard("attach()"):
+            _note_attach(sanitizer, token, current_frame())
         return token
 
     @functools.wraps(detach)
@@ -55,9 +46,26 @@ def watch(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
         try:
             detach(token)
         except Exception as error:
-            sanitizer.detached(token, error)
+            with sanitizer.guard("detach()"):
+                sanitizer.detached(token, error)
             raise
-        sanitizer.detached(token, None)
+        with sanitizer.guard("detach()"):
+            sanitizer.detached(token, None)
 
     patch.setattr(runtime, "attach", watched_attach)
     patch.setattr(runtime, "detach", watched_detach)
+
+
+def _note_attach(sanitizer: Sanitizer, token: object, frame: FrameType) -> None:
+    """An attach the project's code wrote, or one that ``use_span`` made under the project's call."""
+    direct = sanitizer.project.caller(frame, _CONTEXT_API)
+    if direct is not None and sanitizer.project.owns(direct.frame.f_code.co_filename):
+        site = sanitizer.project.site(direct.frame, _ATTACH_CALLS)
+        if site is not None:
+            sanitizer.attached(token, site, direct=True)
+        return
+    through_a_span = sanitizer.project.caller(frame, _SPAN_API)
+    if through_a_span is not None:
+        site = sanitizer.project.site(through_a_span.frame)
+        if site is not None:
+            sanitizer.attached(token, site, direct=False)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from flake8_otel_context.runtime.sanitizer import Sanitizer
+from flake8_otel_context.runtime.sanitizer import Crossing, Sanitizer
 from flake8_otel_context.runtime.sites import Site, current_frame
 
 _SUBMIT_CALLS = frozenset({"submit"})
@@ -40,17 +40,8 @@ def _watch_pools(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
         self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Future[Any]:
         crossing = None
-        caller = sanitizer.project.caller(current_frame())
-        if caller is not None:
-            if "run_in_executor" in caller.through:
-                code, call, names = "OTC101", "run_in_executor()", _LOOP_CALLS
-            elif "map" in caller.through:
-                code, call, names = "OTC102", "map()", _MAP_CALLS
-            else:
-                code, call, names = "OTC102", "submit()", _SUBMIT_CALLS
-            site = sanitizer.project.site(caller.frame, names)
-            if site is not None:
-                crossing = sanitizer.crossing(site, code, call)
+        with sanitizer.guard("a thread pool's submit"):
+            crossing = _pool_crossing(sanitizer, current_frame())
         if crossing is None:
             return submit(self, fn, *args, **kwargs)
         observed = crossing
@@ -63,6 +54,21 @@ def _watch_pools(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
     patch.setattr(ThreadPoolExecutor, "submit", watched_submit)
 
 
+def _pool_crossing(sanitizer: Sanitizer, frame: FrameType) -> Crossing | None:
+    """Which boundary the project's code called (``map`` and ``run_in_executor`` reach ``submit``)."""
+    caller = sanitizer.project.caller(frame)
+    if caller is None:
+        return None
+    if "run_in_executor" in caller.through:
+        code, call, names = "OTC101", "run_in_executor()", _LOOP_CALLS
+    elif "map" in caller.through:
+        code, call, names = "OTC102", "map()", _MAP_CALLS
+    else:
+        code, call, names = "OTC102", "submit()", _SUBMIT_CALLS
+    site = sanitizer.project.site(caller.frame, names)
+    return sanitizer.crossing(site, code, call) if site is not None else None
+
+
 def _watch_threads(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
     """A thread is watched when the project's code starts it directly (a pool's own threads are
     started by the pool); it is reported where the project's code built it."""
@@ -73,23 +79,33 @@ def _watch_threads(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
     @functools.wraps(init)
     def watched_init(self: threading.Thread, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        caller = sanitizer.project.caller(current_frame())
-        if caller is not None and sanitizer.project.owns(caller.frame.f_code.co_filename):
-            built_at[self] = sanitizer.project.site(caller.frame, frozenset({type(self).__name__}))
+        with sanitizer.guard("a thread's construction"):
+            caller = sanitizer.project.caller(current_frame())
+            if caller is not None and sanitizer.project.owns(caller.frame.f_code.co_filename):
+                built_at[self] = sanitizer.project.site(caller.frame, frozenset({type(self).__name__}))
 
     @functools.wraps(start)
     def watched_start(self: threading.Thread) -> None:
-        frame: FrameType | None = current_frame()
-        while frame is not None and frame.f_code.co_filename == _THREAD_FILE:
-            frame = frame.f_back
-        site = built_at.pop(self, None)
-        if frame is not None and sanitizer.project.owns(frame.f_code.co_filename):
-            site = site or sanitizer.project.site(frame, frozenset({"start"}))
-            name = site.name if site is not None and site.name != "start" else type(self).__name__
-            crossing = sanitizer.crossing(site, "OTC103", f"{name}()") if site is not None else None
-            if crossing is not None:
-                sanitizer.thread_started(self, crossing)
+        with sanitizer.guard("a thread's start"):
+            _thread_crossing(sanitizer, self, current_frame(), built_at.pop(self, None))
         start(self)
 
     patch.setattr(threading.Thread, "__init__", watched_init)
     patch.setattr(threading.Thread, "start", watched_start)
+
+
+def _thread_crossing(
+    sanitizer: Sanitizer, thread: threading.Thread, frame: FrameType | None, built_at: Site | None
+) -> None:
+    """Note a thread the project's code starts itself (``Timer`` starts through ``threading``)."""
+    while frame is not None and frame.f_code.co_filename == _THREAD_FILE:
+        frame = frame.f_back
+    if frame is None or not sanitizer.project.owns(frame.f_code.co_filename):
+        return
+    site = built_at or sanitizer.project.site(frame, frozenset({"start"}))
+    if site is None:
+        return
+    name = site.name if site.name not in ("", "start") else type(thread).__name__
+    crossing = sanitizer.crossing(site, "OTC103", f"{name}()")
+    if crossing is not None:
+        sanitizer.thread_started(thread, crossing)

@@ -20,8 +20,9 @@ class Loss:
     times: int = 0
 
     def seen_in(self, test: str) -> None:
+        """``test`` is empty for work done at import or collection time, outside any test."""
         self.times += 1
-        if test not in self.tests:
+        if test and test not in self.tests:
             self.tests.append(test)
 
     def line(self, root: str) -> str:
@@ -39,19 +40,14 @@ class Notes:
 
     def __init__(self) -> None:
         self._losses: dict[tuple[str, int, int, str], Loss] = {}
-        self._by_test: dict[str, int] = {}
 
     def add(self, site: Site, code: str, message: str, test: str) -> None:
         key = (site.path, site.line, site.col, code)
         loss = self._losses.setdefault(key, Loss(site, code, message))
         loss.seen_in(test)
-        self._by_test[test] = self._by_test.get(test, 0) + 1
 
     def losses(self) -> list[Loss]:
         return sorted(self._losses.values(), key=lambda loss: (loss.site.path, loss.site.line, loss.code))
-
-    def count_for(self, test: str) -> int:
-        return self._by_test.get(test, 0)
 
     def of_test(self, test: str) -> list[Loss]:
         return [loss for loss in self.losses() if test in loss.tests]

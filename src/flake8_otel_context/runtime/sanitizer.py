@@ -7,8 +7,9 @@ made in this module, so the pytest front end, its strict mode and its report all
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,7 +18,7 @@ from opentelemetry.trace import Span
 
 from flake8_otel_context.runtime.notes import Notes
 from flake8_otel_context.runtime.sites import Project, Site
-from flake8_otel_context.runtime.verdicts import attach_finding
+from flake8_otel_context.runtime.verdicts import attach_findings
 
 Phase = Literal["", "setup", "call", "teardown"]
 
@@ -80,6 +81,17 @@ class Sanitizer:
         self._executions: list[Execution] = []
         self._threads: dict[threading.Thread, Execution] = {}
         self._attachments: dict[int, Attachment] = {}
+        self.errors: list[str] = []
+
+    @contextlib.contextmanager
+    def guard(self, what: str) -> Iterator[None]:
+        """Note-taking that fails must not fail the test that was being watched: the error is kept
+        for the report, and the call it was watching goes on as if unwatched."""
+        try:
+            yield
+        except Exception as error:
+            with self._lock:
+                self.errors.append(f"internal error while watching {what}: {type(error).__name__}: {error}")
 
     # Events reported by the patches.
 
@@ -181,8 +193,8 @@ class Sanitizer:
                     continue
             with self._lock:
                 self._attachments.pop(id(record.token), None)
-            site, code = attach_finding(record.site)
-            self._note(site, code, _never_detached(record.site, site), record.test)
+            for site, code in attach_findings(record.site):
+                self._note(site, code, _never_detached(record.site, site), record.test)
 
     def _note(self, site: Site, code: str, message: str, test: str) -> None:
         with self._lock:

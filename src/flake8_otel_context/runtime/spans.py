@@ -24,7 +24,8 @@ def watch(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
     @functools.wraps(start_span)
     def watched_start_span(self: Tracer, *args: Any, **kwargs: Any) -> trace.Span:
         span = start_span(self, *args, **kwargs)
-        sanitizer.span_started(span)
+        with sanitizer.guard("start_span()"):
+            sanitizer.span_started(span)
         return span
 
     patch.setattr(Tracer, "start_span", watched_start_span)
