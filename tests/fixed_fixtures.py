@@ -27,6 +27,8 @@ DECLINED = {
     "OTC301/fire_discarded_attach_async_consumer": "nothing follows attach() in its block",
     "OTC301/fire_discarded_attach_request_hook": "change its caller's context",
     "OTC302/fire_detach_in_other_function": "the token leaves this function",
+    "OTC302/fire_detach_in_returned_generator": "the token leaves this function",
+    "OTC302/fire_signal_pair_end_skipped_on_error": "the token leaves this function",
     "OTC302/fire_same_line_attach_and_detach": "attach() shares its line with other code",
     "OTC403/fire_map_lambda_copy": "map() runs its items at once",
 }

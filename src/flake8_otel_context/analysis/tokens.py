@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site
@@ -75,6 +76,9 @@ class Pair:
     detaches: tuple[ast.Call, ...] = ()
     handoff: ast.expr | None = None  # the first use that hands the token to other code
     uncovered: tuple[ast.Call, ...] = ()  # the detaches an exception can skip
+    # Detaches in a nested function (a returned generator, a callback): they run only if and when
+    # that function is called, so nothing in this function's own work is covered by them.
+    deferred: tuple[ast.Call, ...] = ()
 
     @property
     def stored(self) -> bool:
@@ -107,9 +111,10 @@ def pairs(fn: FunctionFacts, facts: ModuleFacts) -> list[Pair]:
         positions = bound[token]
         following = bisect.bisect_right(positions, start)
         rebound = positions[following] if following < len(positions) else None
-        detaches, handoff = _uses_of_token(token, start, rebound, body)
+        uses = _uses_of_token(token, start, rebound, body)
+        detaches = uses.detaches
         uncovered = tuple(d for d in detaches if not _covered(attach.statement, d, detaches, body))
-        found.append(Pair(attach, token, tuple(detaches), handoff, uncovered))
+        found.append(Pair(attach, token, tuple(detaches), uses.handoff, uncovered, tuple(uses.deferred)))
     return found
 
 
@@ -134,6 +139,160 @@ def detached_on_exit(pair: Pair, facts: ModuleFacts) -> bool:
         for name in exiting
         for site in methods[name].sites
     )
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """A framework's start hook and the end hook that undoes what it did.
+
+    ``risk`` is None when the framework calls the end hook on every path, in the thread or task
+    that ran the start hook; otherwise it says how the end hook can be skipped or run elsewhere.
+    A hook is named by its signal (``task_prerun``) or by base class and method
+    (``SpanProcessor.on_end``).
+    """
+
+    start: str
+    end: str
+    risk: str | None
+
+
+# Each row was decided by reading where the framework calls the hooks.
+FRAMEWORK_HOOKS = (
+    # celery/app/trace.py: the task tracer sends task_postrun in a ``finally``, on the worker
+    # thread that sent task_prerun, whether the task returned, raised or was retried.
+    Hooks("task_prerun", "task_postrun", None),
+    # celery sends after_task_publish once the message is out; a publish that raises never gets there.
+    Hooks(
+        "before_task_publish",
+        "after_task_publish",
+        "celery does not send after_task_publish when the publish raises",
+    ),
+    # The OpenAI Agents SDK starts and finishes each trace and span in a ``with`` block or a
+    # ``finally`` of the run loop, in one task; the processor's hooks are called synchronously.
+    Hooks("TracingProcessor.on_trace_start", "TracingProcessor.on_trace_end", None),
+    Hooks("TracingProcessor.on_span_start", "TracingProcessor.on_span_end", None),
+    # opentelemetry-sdk: a span processor's on_end runs in whatever thread or task ends the span.
+    Hooks(
+        "SpanProcessor.on_start",
+        "SpanProcessor.on_end",
+        "the SDK calls on_end wherever the span is ended, often another thread or task, where "
+        "the detach fails",
+    ),
+    # taskiq's kicker raises SendTaskError past post_send when the broker's kick fails, and its
+    # receiver calls post_execute after the ack, with nothing around them.
+    Hooks(
+        "TaskiqMiddleware.pre_send",
+        "TaskiqMiddleware.post_send",
+        "taskiq does not call post_send when the broker's kick raises",
+    ),
+    Hooks(
+        "TaskiqMiddleware.pre_execute",
+        "TaskiqMiddleware.post_execute",
+        "taskiq does not call post_execute when the ack or another middleware raises",
+    ),
+)
+_UNKNOWN_RISK = (
+    "nothing here shows it runs on every path: it may be skipped when the work raises, or run in "
+    "another thread or task"
+)
+_CONTEXT_MANAGER = {"__enter__": "__exit__", "__aenter__": "__aexit__"}
+
+
+@dataclass(frozen=True)
+class EndHook:
+    """Where an attach made in one hook is undone: the functions that detach (or exit), and what
+    can go wrong with them (None: they run on every path, in the thread or task of the attach)."""
+
+    function: str
+    risk: str | None
+
+
+def end_hook(
+    start: FunctionFacts, undoes: Callable[[Site], bool], facts: ModuleFacts, bases: Sequence[str] = ()
+) -> EndHook | None:
+    """The callback pair an attach in ``start`` belongs to, followed through the module's calls.
+
+    The end is another function of the same class (or, for a module function, of the module) with
+    a call ``undoes`` accepts. Each side is traced up its callers in the module to the functions
+    nothing here calls: the hooks the framework calls. The pair is safe when every way into the
+    start is a ``__enter__`` whose class's ``__exit__`` reaches the end (a ``with`` runs both, in
+    one context, on every path), or a framework hook whose partner in ``FRAMEWORK_HOOKS`` reaches
+    the end and is guaranteed. ``bases`` adds the class's base classes that the project model sees
+    through other modules. None when nothing else here undoes the attach.
+    """
+    ends = [
+        fn
+        for fn in facts.functions
+        if fn is not start
+        and fn.node is not None
+        and (fn.cls, fn.parent) == (start.cls, start.parent)
+        and any(undoes(s) for s in fn.sites)
+    ]
+    if not ends:
+        return None
+    end_roots = [root for end in ends for root in _entry_points(end, facts)]
+    found: list[EndHook] = []
+    for root in _entry_points(start, facts):
+        exit_name = _CONTEXT_MANAGER.get(root.name)
+        exits = [r for r in end_roots if r.name == exit_name and r.cls is root.cls and r.cls is not None]
+        if exits:
+            found.append(EndHook(f"{exits[0].name}()", None))
+            continue
+        names = _hook_names(root, facts, bases)
+        hooks = next((h for h in FRAMEWORK_HOOKS if h.start in names), None)
+        ending = (
+            None
+            if hooks is None
+            else next((r for r in end_roots if hooks.end in _hook_names(r, facts, bases)), None)
+        )
+        if hooks is None or ending is None:
+            return EndHook(" or ".join(sorted({f"{end.name}()" for end in ends})), _UNKNOWN_RISK)
+        found.append(EndHook(f"{ending.name}()", hooks.risk))
+    return next((hook for hook in found if hook.risk is not None), found[0] if found else None)
+
+
+def _entry_points(fn: FunctionFacts, facts: ModuleFacts) -> list[FunctionFacts]:
+    """The functions that start the chains of calls in this module reaching ``fn``: those nothing
+    here calls (``self.fn()``, ``obj.fn()`` for a method, ``fn()`` for a function), and special
+    methods, which the language calls (``cm.__enter__()`` elsewhere is some other object's)."""
+    roots: list[FunctionFacts] = []
+    seen: set[int] = set()
+    pending = [fn]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        callers = [
+            site.function
+            for site in facts.sites_by_called_name.get(current.name, [])
+            if not _special(current.name)
+            and site.function is not current
+            and isinstance(site.call.func, ast.Attribute if current.cls is not None else ast.Name)
+        ]
+        if callers:
+            pending.extend(callers)
+        else:
+            roots.append(current)
+    return roots
+
+
+def _special(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _hook_names(fn: FunctionFacts, facts: ModuleFacts, bases: Sequence[str]) -> set[str]:
+    """What a framework calls ``fn`` as: each signal it is connected to (``task_prerun.connect(
+    self.on_prerun)`` or ``@task_prerun.connect``) and, for a method, ``Base.method`` for each base."""
+    names = {decorator.split(".")[-2] for decorator in fn.decorators if decorator.endswith(".connect")}
+    reference = f"self.{fn.name}" if fn.cls is not None else fn.name
+    for site in facts.sites_by_called_name.get("connect", []):
+        receiver = site.receiver
+        if receiver is not None and any(dotted_name(arg) == reference for arg in site.call.args):
+            names.add(last_name(receiver) or "")
+    if fn.cls is not None:
+        names.update(f"{base.split('.')[-1]}.{fn.name}" for base in [*fn.cls.bases, *bases])
+    return names
 
 
 def _only_built_in_with(name: str, facts: ModuleFacts) -> bool:
@@ -244,39 +403,45 @@ def _detaches_what_it_receives(call: Site, facts: ModuleFacts) -> bool:
     body = _Body.of(call.function, call.function.node or facts.tree)
     received = [n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
     for name in received:
-        detaches, handoff = _uses_of_token(name, _position(call.call), None, body)
-        if detaches and handoff is None:
-            return all(_covered(statement, d, detaches, body) for d in detaches)
+        uses = _uses_of_token(name, _position(call.call), None, body)
+        if uses.detaches and uses.handoff is None and not uses.deferred:
+            return all(_covered(statement, d, uses.detaches, body) for d in uses.detaches)
     return False
 
 
-def _uses_of_token(
-    token: str, after: tuple[int, int], rebound: tuple[int, int] | None, body: _Body
-) -> tuple[list[ast.Call], ast.expr | None]:
-    """The calls that detach this attach's token, and the first use that hands it to other code.
+@dataclass
+class _Uses:
+    detaches: list[ast.Call] = field(default_factory=list)
+    handoff: ast.expr | None = None
+    deferred: list[ast.Call] = field(default_factory=list)
+
+
+def _uses_of_token(token: str, after: tuple[int, int], rebound: tuple[int, int] | None, body: _Body) -> _Uses:
+    """The calls that detach this attach's token, the first use that hands it to other code, and the
+    detaches in a nested function (deferred: they run when and where that function is called).
 
     Uses count from the attach's position, not its line (``token = attach(c); work(); detach(token)``
     on one line), up to a later attach that rebinds the name. A call whose name says it detaches is
     a detach (see ``names_a_detach``), also a helper given more than the token
     (``_detach(context, token)``). Any other use (returned, stored, passed to a constructor, read by
-    a nested function) hands the token off, and pairing it with a detach becomes the receiver's job;
-    ``if token:`` hands nothing on.
+    a nested function other than to detach it) hands the token off, and pairing it with a detach
+    becomes the receiver's job; ``if token:`` hands nothing on.
     """
-    detaches: list[ast.Call] = []
-    handoff: ast.expr | None = None
+    uses = _Uses()
     loads = body.sorted_loads(token)
     first = bisect.bisect_right(loads, after, key=_position)
     last = len(loads) if rebound is None else bisect.bisect_left(loads, rebound, key=_position)
     for node in loads[first:last]:
         if id(node) in body.tested:
             continue
-        where = _position(node)
-        call = None if id(node) in body.nested else body.call_of_argument.get(id(node))
+        call = body.call_of_argument.get(id(node))
         if call is not None and (id(call) in body.detach_calls or _names_a_detach(call)):
-            detaches.append(call)
-        elif handoff is None or where < _position(handoff):
-            handoff = node
-    return sorted(detaches, key=_position), handoff
+            (uses.deferred if id(node) in body.nested else uses.detaches).append(call)
+        elif uses.handoff is None or _position(node) < _position(uses.handoff):
+            uses.handoff = node
+    uses.detaches.sort(key=_position)
+    uses.deferred.sort(key=_position)
+    return uses
 
 
 def _tested(node: ast.AST) -> list[ast.expr]:

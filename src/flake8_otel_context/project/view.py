@@ -41,6 +41,13 @@ class ProjectView:
     def qualified(self, fn: FunctionFacts) -> str | None:
         return self._reader.names.get(id(fn))
 
+    def external_bases(self, fn: FunctionFacts) -> list[str]:
+        """The base classes of ``fn``'s class that the project does not define, also those reached
+        through its project bases in other modules: which framework calls the method as a hook."""
+        if fn.cls is None:
+            return []
+        return self.model.external_bases(f"{self.module}.{fn.cls.node.name}")
+
     def kind(self, expr: ast.expr, fn: FunctionFacts) -> Kind | None:
         """What ``expr`` is when that depends on another module (``from .pools import IO_POOL``,
         ``agent.executor`` with ``agent: Agent``, ``make_pool()``)."""
