@@ -367,3 +367,18 @@ def test_boundaries_that_copy_the_context_are_quiet_and_a_thread_subclass_is_wat
     result.assert_outcomes(passed=4)
     assert places(findings) == {("service.py", 31, "OTC103"), ("service.py", 38, "OTC102")}
     assert {f["message"].split(" lost ")[0] for f in findings} == {"OTC103 Refresher()", "OTC102 submit()"}
+
+
+def test_pytest_xdist_workers_findings_are_reported_once_by_the_controller(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(reports=SUBMIT_UNDER_A_SPAN)
+    tests = (f"def test_build_{n}():\n    assert build() == 1\n\n" for n in range(4))
+    pytester.makepyfile(test_reports="from reports import build\n\n" + "".join(tests))
+
+    result, findings = run(pytester, "--otel-context", "-n", "2")
+
+    result.assert_outcomes(passed=4)
+    (finding,) = findings
+    assert finding["times"] == 4
+    assert sorted(finding["tests"]) == [f"test_reports.py::test_build_{n}" for n in range(4)]
+    result.stdout.fnmatch_lines(["reports.py:13:20: OTC102 submit() lost span 'GET /report'*4 times)"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -111,9 +111,24 @@ class _OtelContext:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.sanitizer.settle()
+        worker_output = getattr(self.config, "workeroutput", None)
+        if worker_output is not None:  # a pytest-xdist worker: the controller reports
+            worker_output["otel_context"] = {
+                "losses": self.sanitizer.notes.export(),
+                "errors": self.sanitizer.errors,
+            }
+            return
         path = self.config.getoption("otel_context_report")
         if path:
             Path(path).write_text(self._json(), encoding="utf-8")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """pytest-xdist: a worker finished; its notes join the controller's."""
+        output = getattr(node, "workeroutput", {}).get("otel_context")
+        if output:
+            self.sanitizer.notes.absorb(output["losses"])
+            self.sanitizer.errors.extend(output["errors"])
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         losses = self.sanitizer.notes.losses()

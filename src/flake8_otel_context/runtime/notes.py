@@ -3,8 +3,10 @@ happened, with the tests that made it happen."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from flake8_otel_context.runtime.sites import Site
 
@@ -45,6 +47,19 @@ class Notes:
         key = (site.path, site.line, site.col, code)
         loss = self._losses.setdefault(key, Loss(site, code, message))
         loss.seen_in(test)
+
+    def export(self) -> list[dict[str, Any]]:
+        """Plain data, for a pytest-xdist worker to hand its notes to the controller."""
+        return [dataclasses.asdict(loss) for loss in self._losses.values()]
+
+    def absorb(self, exported: list[dict[str, Any]]) -> None:
+        """Add a worker's notes: the same place seen by several workers is one loss."""
+        for item in exported:
+            site = Site(**item["site"])
+            key = (site.path, site.line, site.col, item["code"])
+            loss = self._losses.setdefault(key, Loss(site, item["code"], item["message"]))
+            loss.times += item["times"]
+            loss.tests.extend(test for test in item["tests"] if test not in loss.tests)
 
     def losses(self) -> list[Loss]:
         return sorted(self._losses.values(), key=lambda loss: (loss.site.path, loss.site.line, loss.code))
