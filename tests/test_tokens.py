@@ -301,3 +301,21 @@ def test_a_hook_s_framework_is_known_through_a_project_base_class_in_another_mod
     with_project = analyze(tree, source, Settings(), None, model, str(processor))
     assert [f.code for f in alone] == ["OTC302"]
     assert [f.code for f in with_project if f.code == "OTC302"] == []
+
+
+def test_a_langchain_handler_pair_says_its_hooks_run_in_copied_contexts() -> None:
+    [(line, message)] = otc302(
+        """\
+        from langchain_core.callbacks import BaseCallbackHandler
+        from opentelemetry import context as otel_context
+
+        class Handler(BaseCallbackHandler):
+            def on_chain_start(self, serialized, inputs, *, run_id, **kwargs):
+                self._tokens[run_id] = otel_context.attach(self._context(run_id))
+
+            def on_chain_end(self, outputs, *, run_id, **kwargs):
+                otel_context.detach(self._tokens.pop(run_id))
+        """
+    )
+    assert line == 6
+    assert "detached in on_chain_end(): in an async run LangChain calls each hook" in message

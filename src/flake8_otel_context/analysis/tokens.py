@@ -190,9 +190,20 @@ FRAMEWORK_HOOKS = (
         "TaskiqMiddleware.post_execute",
         "taskiq does not call post_execute when the ack or another middleware raises",
     ),
+    # langchain_core/callbacks/manager.py: in an async run, a synchronous handler's every hook runs
+    # in an executor through its own ``copy_context().run``, so no hook sees another's attach.
+    *(
+        Hooks(
+            f"BaseCallbackHandler.on_{start}_start",
+            f"BaseCallbackHandler.on_{end}_end",
+            "in an async run LangChain calls each hook of a synchronous handler in its own copied "
+            "context, where the detach fails",
+        )
+        for start, end in (("chain", "chain"), ("llm", "llm"), ("chat_model", "llm"), ("tool", "tool"))
+    ),
 )
 _UNKNOWN_RISK = (
-    "nothing here shows it runs on every path: it may be skipped when the work raises, or run in "
+    "nothing here shows it runs on every path; it may be skipped when the work raises, or run in "
     "another thread or task"
 )
 _CONTEXT_MANAGER = {"__enter__": "__exit__", "__aenter__": "__aexit__"}
@@ -246,9 +257,19 @@ def end_hook(
             else next((r for r in end_roots if hooks.end in _hook_names(r, facts, bases)), None)
         )
         if hooks is None or ending is None:
-            return EndHook(" or ".join(sorted({f"{end.name}()" for end in ends})), _UNKNOWN_RISK)
+            return EndHook(_some_of(sorted({f"{end.name}()" for end in ends})), _UNKNOWN_RISK)
         found.append(EndHook(f"{ending.name}()", hooks.risk))
-    return next((hook for hook in found if hook.risk is not None), found[0] if found else None)
+    risky = next((hook for hook in found if hook.risk is not None), None)
+    if risky is None:
+        return found[0] if found else None
+    return EndHook(_some_of(sorted({hook.function for hook in found if hook.risk == risky.risk})), risky.risk)
+
+
+def _some_of(names: list[str]) -> str:
+    """``a(), b() or c()``; beyond three, a count: a message names end hooks, it is not a listing."""
+    if len(names) > 3:
+        return f"{names[0]}, {names[1]} or {len(names) - 2} other functions"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _entry_points(fn: FunctionFacts, facts: ModuleFacts) -> list[FunctionFacts]:

@@ -149,7 +149,8 @@ RULE = Rule(
         "(sent in a `finally` on the worker thread), the OpenAI Agents SDK's tracing processor. "
         "Otherwise the message names the end hook and says whether the framework skips it when "
         "the work raises (celery's `after_task_publish`, taskiq's `post_send`/`post_execute`), runs "
-        "it elsewhere (a span processor's `on_end`, wherever the span ends), or nothing shows "
+        "it elsewhere (a span processor's `on_end`, wherever the span ends; LangChain's handler "
+        "hooks in an async run, each in its own copied context), or nothing shows "
         "either way. A detach inside a nested function (a returned generator, a callback) is "
         "reported there: it runs only when and where that function is called."
     ),
