@@ -319,3 +319,17 @@ def test_a_langchain_handler_pair_says_its_hooks_run_in_copied_contexts() -> Non
     )
     assert line == 6
     assert "detached in on_chain_end(): in an async run LangChain calls each hook" in message
+
+
+def test_a_pytest_plugin_s_session_hooks_are_a_pair_pytest_ends_in_a_finally() -> None:
+    assert not otc302(
+        """\
+        from opentelemetry import context as otel_context
+
+        def pytest_sessionstart(session):
+            session.stash[KEY] = otel_context.attach(parent_context())
+
+        def pytest_sessionfinish(session, exitstatus):
+            otel_context.detach(session.stash[KEY])
+        """
+    )

@@ -167,6 +167,9 @@ FRAMEWORK_HOOKS = (
         "after_task_publish",
         "celery does not send after_task_publish when the publish raises",
     ),
+    # _pytest/main.py wrap_session calls pytest_sessionfinish in its ``finally``, on the main
+    # thread, once pytest_sessionstart has returned.
+    Hooks("pytest_sessionstart", "pytest_sessionfinish", None),
     # The OpenAI Agents SDK starts and finishes each trace and span in a ``with`` block or a
     # ``finally`` of the run loop, in one task; the processor's hooks are called synchronously.
     Hooks("TracingProcessor.on_trace_start", "TracingProcessor.on_trace_end", None),
@@ -304,8 +307,11 @@ def _special(name: str) -> bool:
 
 def _hook_names(fn: FunctionFacts, facts: ModuleFacts, bases: Sequence[str]) -> set[str]:
     """What a framework calls ``fn`` as: each signal it is connected to (``task_prerun.connect(
-    self.on_prerun)`` or ``@task_prerun.connect``) and, for a method, ``Base.method`` for each base."""
+    self.on_prerun)`` or ``@task_prerun.connect``), its own name for a pytest hook (pytest finds
+    them by name), and, for a method, ``Base.method`` for each base."""
     names = {decorator.split(".")[-2] for decorator in fn.decorators if decorator.endswith(".connect")}
+    if fn.name.startswith("pytest_"):
+        names.add(fn.name)
     reference = f"self.{fn.name}" if fn.cls is not None else fn.name
     for site in facts.sites_by_called_name.get("connect", []):
         receiver = site.receiver
