@@ -382,3 +382,39 @@ def test_pytest_xdist_workers_findings_are_reported_once_by_the_controller(pytes
     assert finding["times"] == 4
     assert sorted(finding["tests"]) == [f"test_reports.py::test_build_{n}" for n in range(4)]
     result.stdout.fnmatch_lines(["reports.py:13:20: OTC102 submit() lost span 'GET /report'*4 times)"])
+
+
+def test_a_thread_subclass_with_its_own_init_is_reported_where_it_is_built(pytester: pytest.Pytester) -> None:
+    """Thread.__init__ is called from the subclass's ``super().__init__()``; the report names the
+    subclass at the line that builds it, not ``super()`` inside the class (where nothing is wrong)."""
+    pytester.makepyfile(
+        worker="""
+        import threading
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer(__name__)
+
+        class Worker(threading.Thread):
+            def __init__(self, name):
+                super().__init__(name=name, daemon=True)
+
+            def run(self):
+                with tracer.start_as_current_span("work"):
+                    pass
+
+        def handle():
+            with tracer.start_as_current_span("request"):
+                worker = Worker("w")
+                worker.start()
+                worker.join()
+        """
+    )
+    pytester.makepyfile(test_worker="from worker import handle\n\ndef test_handle():\n    handle()\n")
+
+    result, findings = run(pytester, "--otel-context")
+
+    result.assert_outcomes(passed=1)
+    (finding,) = findings
+    where = (finding["file"], finding["line"], finding["column"], finding["code"])
+    assert where == ("worker.py", 16, 18, "OTC103")
+    assert finding["message"].startswith("OTC103 Worker() lost span 'request'")

@@ -80,7 +80,11 @@ def _watch_threads(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
     def watched_init(self: threading.Thread, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
         with sanitizer.guard("a thread's construction"):
-            caller = sanitizer.project.caller(current_frame())
+            # A subclass's __init__ (its super().__init__()) is not where the thread is built: its caller is.
+            frame: FrameType | None = current_frame()
+            while frame is not None and frame.f_code.co_name == "__init__" and _self_of(frame) is self:
+                frame = frame.f_back
+            caller = sanitizer.project.caller(frame)
             if caller is not None and sanitizer.project.owns(caller.frame.f_code.co_filename):
                 built_at[self] = sanitizer.project.site(caller.frame, frozenset({type(self).__name__}))
 
@@ -92,6 +96,14 @@ def _watch_threads(sanitizer: Sanitizer, patch: pytest.MonkeyPatch) -> None:
 
     patch.setattr(threading.Thread, "__init__", watched_init)
     patch.setattr(threading.Thread, "start", watched_start)
+
+
+def _self_of(frame: FrameType) -> object:
+    """The first argument of the method ``frame`` runs, when it is called ``self``."""
+    code = frame.f_code
+    if code.co_argcount and code.co_varnames[0] == "self":
+        return frame.f_locals.get("self")
+    return None
 
 
 def _thread_crossing(
