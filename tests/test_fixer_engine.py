@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
+from flake8_otel_context.analysis.findings import Finding
+from flake8_otel_context.checker import analyze, analyze_source
 from flake8_otel_context.fixer import engine, fixes
+from flake8_otel_context.fixer.edits import Declined
 from flake8_otel_context.fixer.engine import FixOptions, fix_source
+from flake8_otel_context.fixer.fixes import token
+from flake8_otel_context.fixer.shapes import Shapes
+from flake8_otel_context.fixer.tree import FixTree
 from flake8_otel_context.rules import RULES, RULES_BY_CODE
 
 NESTED = dedent(
@@ -111,3 +119,69 @@ def test_each_fixable_rule_is_fixed_by_exactly_one_fix_module() -> None:
     promised = {rule.code for rule in RULES if rule.fix is not None}
     assert set(claims) == promised
     assert all(len(modules) == 1 for modules in claims.values()), claims
+
+
+def _pairs_in_one_function(n: int) -> str:
+    pair = "    token = otel_context.attach(ctx)\n    work(item)\n    otel_context.detach(token)\n"
+    return "from opentelemetry import context as otel_context\n\n\ndef run(ctx, item):\n" + pair * n
+
+
+def test_n_fixes_in_one_function_take_one_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rewrites that touch different statements of one function are applied together: thirty
+    attach/detach pairs cost one libcst tree, one rewrite, and one more analysis to prove it, not
+    thirty of each (nor stop after ten rounds)."""
+    analyses, trees = [], []
+
+    def counted_analysis(*args: Any) -> list[Finding]:
+        analyses.append(args)
+        return analyze(*args)
+
+    def counted_tree(*args: Any) -> FixTree:
+        trees.append(args)
+        return FixTree(*args)
+
+    monkeypatch.setattr(engine, "analyze", counted_analysis)
+    monkeypatch.setattr(engine, "FixTree", counted_tree)
+    result = fix_source(_pairs_in_one_function(30))
+    assert [f.code for f in result.fixed] == ["OTC302"] * 30
+    assert (result.rounds, len(trees), len(analyses)) == (1, 1, 2)
+    assert result.source.count("finally:") == 30
+    assert fix_source(result.source).source == result.source
+
+
+def test_rewrites_of_one_function_that_overlap_still_wait_for_the_next_round() -> None:
+    """The detach moves around the loop, which holds a submit to fix: one covers the other, so the
+    submit is planned again on the rewritten code (two rounds), as the re-analysis requires."""
+    assert fix_source(NESTED).rounds == 2
+
+
+def test_findings_declined_for_their_shape_never_reach_libcst(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token returned to the caller, or a setter's attach, is declined from the ast the analysis
+    parsed, with the reason the libcst plan gives: a file whose every finding is so declined is
+    never parsed by libcst."""
+    source = dedent(
+        """\
+        from opentelemetry import context as otel_context
+
+
+        def enter(ctx):
+            return otel_context.attach(ctx)
+
+
+        def setter(request):
+            otel_context.attach(request.ctx)
+        """
+    )
+    findings = [f for f in analyze_source(source) if f.code in token.CODES]
+    planned = list(token.plan(findings, FixTree(source, "auto")))
+    on_the_tree = sorted((d.finding, d.reason) for d in planned if isinstance(d, Declined))
+    assert len(on_the_tree) == len(planned)
+    shapes = Shapes(ast.parse(source), source.splitlines())
+    settled = sorted((d.finding, d.reason) for d in token.settle(findings, shapes))
+    assert len(settled) == 2 and settled == on_the_tree
+
+    def no_libcst(*args: object) -> None:
+        raise AssertionError("libcst was used on a file whose every finding is declined")
+
+    monkeypatch.setattr(engine, "FixTree", no_libcst)
+    assert [(d.finding, d.reason) for d in fix_source(source).declined] == on_the_tree

@@ -9,6 +9,7 @@ context argument) is planned against code that is current. The rounds stop when 
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 from collections.abc import Collection
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from flake8.defaults import NOQA_FILE
 from flake8.violation import Violation
+from libcst.metadata import CodeRange
 
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.precheck import may_match
@@ -23,7 +25,8 @@ from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.checker import analyze
 from flake8_otel_context.fixer.edits import Declined, Edit, apply_edits
 from flake8_otel_context.fixer.files import physical_lines
-from flake8_otel_context.fixer.fixes import FIXES
+from flake8_otel_context.fixer.fixes import FIXES, SETTLES, Plan
+from flake8_otel_context.fixer.shapes import Shapes
 from flake8_otel_context.fixer.tree import FixTree, Style
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE, needed_words
@@ -44,6 +47,7 @@ class FixResult:
     fixed: list[Finding] = field(default_factory=list)  # each as found in the round that fixed it
     declined: list[Declined] = field(default_factory=list)  # at their places in ``source``
     found: list[Finding] = field(default_factory=list)  # the first round's, at places in the input
+    rounds: int = 0  # how many times the source was rewritten (each is analysed again after)
 
     def in_input(self) -> list[tuple[Finding, str | None]]:
         """Every finding of the input at its place there, with the reason it is left for a person
@@ -80,18 +84,18 @@ def fix_source(
     if not live and not may_match(source, options.settings.span_scope, words):
         return result
     for _ in range(_MAX_ROUNDS):
-        findings = _findings(result.source, options, project, path)
+        findings, shapes = _findings(result.source, options, project, path)
         if not result.found:
             result.found = findings
         result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]
         result.declined += [Declined(f, _hazardous(f)) for f in findings if f.code in FIXES and f.hazards]
-        fixable = [f for f in findings if f.code in FIXES and not f.hazards]
+        fixable = _fixable([f for f in findings if f.code in FIXES and not f.hazards], shapes, result)
         if not fixable:
             break
         tree = FixTree(result.source, options.style)
         edits = []
-        for fix in dict.fromkeys(FIXES[f.code] for f in fixable):
-            for outcome in fix([f for f in fixable if FIXES[f.code] is fix], tree):
+        for fix, group in fixable.items():
+            for outcome in fix(group, tree):
                 if isinstance(outcome, Declined):
                     result.declined.append(outcome)
                 else:
@@ -104,21 +108,40 @@ def fix_source(
         if module.code == result.source:
             break
         result.source = module.code
+        result.rounds += 1
         result.fixed += [finding for edit in chosen for finding in edit.findings]
     result.declined.sort(key=lambda d: d.finding)
     return result
 
 
+def _fixable(findings: list[Finding], shapes: Shapes, result: FixResult) -> dict[Plan, list[Finding]]:
+    """The findings each fix will plan on a libcst tree, after each has declined (into ``result``)
+    what the analysis already decides; fixes in the order of their first finding."""
+    by_fix: dict[Plan, list[Finding]] = {}
+    for finding in findings:
+        by_fix.setdefault(FIXES[finding.code], []).append(finding)
+    for fix, group in by_fix.items():
+        settle = SETTLES[fix]
+        if settle is not None:
+            settled = list(settle(group, shapes))
+            result.declined += settled
+            left = {id(item.finding) for item in settled}
+            group[:] = [finding for finding in group if id(finding) not in left]
+    return {fix: group for fix, group in by_fix.items() if group}
+
+
 def _findings(
     source: str, options: FixOptions, project: ProjectModel | None, path: str | None
-) -> list[Finding]:
+) -> tuple[list[Finding], Shapes]:
+    """The findings not suppressed by ``# noqa``, and the ``ast`` they were found in."""
     tree = ast.parse(source)
     codes = DEFAULT_ON if options.codes is None else options.codes
     lines = physical_lines(source)
+    shapes = Shapes(tree, lines)
     if any(NOQA_FILE.match(line) for line in lines):
-        return []
+        return [], shapes
     found = analyze(tree, source, options.settings, codes, project, path)
-    return [f for f in found if not _suppressed(f, lines)]
+    return [f for f in found if not _suppressed(f, lines)], shapes
 
 
 def _suppressed(finding: Finding, lines: list[str]) -> bool:
@@ -140,22 +163,45 @@ def _manual(finding: Finding) -> str:
     return rule.not_fixable or "no rewrite applies here"
 
 
+Position = tuple[int, int]  # (line, column)
+
+
 def _independent(edits: list[Edit], tree: FixTree) -> list[Edit]:
-    """Edits whose replaced nodes do not overlap; the others wait for the next round."""
+    """Edits whose touched nodes do not overlap; the others wait for the next round. Edits that
+    splice apart in one block (the fixes of one function) go together. The code taken so far is
+    kept as sorted disjoint ranges, so thousands of edits cost a bisection each, not a scan."""
     chosen: list[Edit] = []
-    taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    starts: list[Position] = []
+    ends: list[Position] = []
     for edit in edits:
-        spans = []
-        for node in edit.replacements:
-            code_range = tree.range(node)
-            spans.append(
-                (
-                    (code_range.start.line, code_range.start.column),
-                    (code_range.end.line, code_range.end.column),
-                )
-            )
-        if any(start <= t_end and t_start <= end for start, end in spans for t_start, t_end in taken):
+        spans = _union(sorted(_span(tree.range(node)) for node in edit.touched()))
+        if any(_overlaps(span, starts, ends) for span in spans):
             continue
         chosen.append(edit)
-        taken += spans
+        for start, end in spans:
+            index = bisect.bisect_left(starts, start)
+            starts.insert(index, start)
+            ends.insert(index, end)
     return chosen
+
+
+def _span(code_range: CodeRange) -> tuple[Position, Position]:
+    return (code_range.start.line, code_range.start.column), (code_range.end.line, code_range.end.column)
+
+
+def _union(spans: list[tuple[Position, Position]]) -> list[tuple[Position, Position]]:
+    """Sorted ranges merged where they overlap or touch (an edit's nodes may nest)."""
+    merged: list[tuple[Position, Position]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _overlaps(span: tuple[Position, Position], starts: list[Position], ends: list[Position]) -> bool:
+    """``span`` shares a position with one of the disjoint ranges ``starts``/``ends`` (sorted)."""
+    start, end = span
+    index = bisect.bisect_right(starts, end)  # the ranges before ``index`` start at or before its end
+    return index > 0 and ends[index - 1] >= start

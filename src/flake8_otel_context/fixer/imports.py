@@ -78,6 +78,11 @@ class Imports:
                 self._names[_dotted(local)] = f"{module}.{_dotted(alias.name)}"
             self._from_imports.setdefault(module, _FromImport(module))
 
+    def local_names(self) -> frozenset[str]:
+        """The names ``expr`` may spell a module or function with: only a local variable of one of
+        them can hide an import."""
+        return frozenset(self._names) | {module.partition(".")[0] for module in self._submodules}
+
     def expr(self, qualname: str, shadowed: frozenset[str] = frozenset()) -> cst.BaseExpression:
         """An expression for ``qualname`` (``module.function``) where the names in ``shadowed`` are
         bound locally (a parameter called ``context`` hides ``from opentelemetry import context``)."""

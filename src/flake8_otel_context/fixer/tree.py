@@ -32,6 +32,11 @@ NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 # fixer sees and the call-site copy elsewhere; "copy-context" writes the call-site copy everywhere.
 Style = Literal["auto", "copy-context"]
 
+# The nodes that open a scope of their own: every name a function binds occurs inside its node.
+_SCOPES = (
+    cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp
+)
+
 
 class FixTree:
     """Built only for a module with a finding some fix will try (the engine declines the rest from the
@@ -51,7 +56,7 @@ class FixTree:
         self._by_start: dict[tuple[int, int], list[cst.CSTNode]] = {}
         for node, position in self._positions.items():
             self._by_start.setdefault((position.start.line, position.start.column), []).append(node)
-        self.imports = Imports(self.module, lambda: self.identifiers(self.module))
+        self.imports = Imports(self.module, lambda: set(self._names_in(self.module)))
         self._local_names: dict[Scope, frozenset[str]] = {}
         self._used_names: dict[cst.CSTNode, set[str]] = {}
         # Names fresh_name handed out this round, by the node they were made fresh within: the edits
@@ -113,7 +118,20 @@ class FixTree:
         """``qualname`` as this file spells it, valid where ``at`` is (no local name of its functions,
         nor ``local``, hides it); the import it needs is added if ``edit`` is applied."""
         edit.needs.add(qualname)
-        return self.imports.expr(qualname, self.local_names(at) | local)
+        return self.imports.expr(qualname, self._hiding(at, self.imports.local_names()) | local)
+
+    def _hiding(self, at: cst.CSTNode, imported: frozenset[str]) -> frozenset[str]:
+        """``local_names(at)`` as far as ``imported`` is concerned, the only names that can hide an
+        import. libcst's scope analysis links every access of a name to every binding of it, which
+        is quadratic in a function that rebinds a name thousands of times; it runs only when one of
+        ``imported`` occurs at all in the outermost scope around ``at`` (every local name does)."""
+        outermost = None
+        for ancestor in self.ancestors(at):
+            if isinstance(ancestor, _SCOPES):
+                outermost = ancestor
+        if outermost is None or not imported & self._names_in(outermost):
+            return frozenset()
+        return self.local_names(at)
 
     def local_names(self, node: cst.CSTNode) -> frozenset[str]:
         """Names bound in the functions (and class bodies) enclosing ``node``; once per scope, since
@@ -161,6 +179,22 @@ class FixTree:
     def scope(self, node: cst.CSTNode) -> Scope | None:
         return self._scopes.get(node)
 
+    def _names_in(self, node: cst.CSTNode) -> set[str]:
+        """``identifiers(node)``, once per node; the module's from the positions already resolved,
+        which list every node, rather than a second visit of the whole tree."""
+        if node not in self._used_names:
+            if node is self.module:
+                self._used_names[node] = {n.value for n in self._positions if isinstance(n, cst.Name)}
+            else:
+                self._used_names[node] = self.identifiers(node)
+        return self._used_names[node]
+
+    @cached_property
+    def function_names(self) -> frozenset[str]:
+        """The name of every ``def`` in the module: a worker named otherwise is no function it
+        defines, which settles it without a scope analysis."""
+        return frozenset(node.name.value for node in self._positions if isinstance(node, cst.FunctionDef))
+
     @staticmethod
     def identifiers(node: cst.CSTNode) -> set[str]:
         names: set[str] = set()
@@ -177,9 +211,7 @@ class FixTree:
     ) -> str:
         """``preferred``, or ``preferred_2``... whichever ``within`` does not already use, nor any
         rewrite planned inside it this round (as if the rewrites before it were already applied)."""
-        if within not in self._used_names:
-            self._used_names[within] = self.identifiers(within)
-        used = set(self._used_names[within]) | taken
+        used = set(self._names_in(within)) | taken
         for node, names in self._introduced.items():
             if node is within or any(ancestor is within for ancestor in self.ancestors(node)):
                 used |= names

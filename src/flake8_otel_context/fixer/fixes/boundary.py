@@ -37,6 +37,7 @@ from flake8_otel_context.fixer.statements import (
     statements_of,
     try_finally,
 )
+from flake8_otel_context.fixer.shapes import Shapes
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC101", "OTC102", "OTC103")
@@ -54,12 +55,22 @@ class _Site:
         return next(i for i, a in enumerate(self.call.args) if a is self.worker)
 
 
+_UNLOCATED = "the call's worker could not be located for rewriting"
+
+
+def settle(findings: list[Finding], shapes: Shapes) -> Iterator[Declined]:
+    """Before any libcst tree: a boundary whose worker the analysis did not name cannot be located."""
+    for finding in findings:
+        if finding.anchor(Anchor.WORKER) is None:
+            yield Declined(finding, _UNLOCATED)
+
+
 def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
     sites = []
     for finding in findings:
         site = _site(finding, tree)
         if site is None:
-            yield Declined(finding, "the call's worker could not be located for rewriting")
+            yield Declined(finding, _UNLOCATED)
         else:
             sites.append(site)
     worker_nodes = {site.worker.value for site in sites}
@@ -110,6 +121,8 @@ def _changeable_definition(
     worker = site.worker.value
     if tree.style != "auto" or not isinstance(worker, cst.Name) or not tree.imports.has_opentelemetry:
         return None  # a module without OpenTelemetry gets the call-site form, never a new dependency
+    if worker.value not in tree.function_names:
+        return None
     scope = tree.scope(worker)
     if scope is None:
         return None

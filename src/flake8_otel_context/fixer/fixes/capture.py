@@ -13,9 +13,20 @@ import libcst as cst
 from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import split_blank_lines, with_lines_above
+from flake8_otel_context.fixer.shapes import Shapes
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC401",)
+
+
+_NO_SPAN_BLOCK = "the span is not entered by a with statement in this function"
+
+
+def settle(findings: list[Finding], shapes: Shapes) -> Iterator[Declined]:
+    """Before any libcst tree: a capture the analysis names no span ``with`` block for stays put."""
+    for finding in findings:
+        if finding.anchor(Anchor.SPAN) is None:
+            yield Declined(finding, _NO_SPAN_BLOCK)
 
 
 def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
@@ -28,7 +39,7 @@ def _move_capture(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
     capture = tree.find(finding.source_range, cst.Call)
     span_block = tree.find(finding.anchor(Anchor.SPAN), cst.With)
     if capture is None or span_block is None:
-        return "the span is not entered by a with statement in this function"
+        return _NO_SPAN_BLOCK
     statement = tree.statement_of(capture)
     assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
     if not (

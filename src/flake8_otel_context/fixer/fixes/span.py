@@ -66,7 +66,7 @@ def _make_current(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
         return "no statement runs between start_span() and the span's end"
     span = assign.targets[0].target
     wrapped = with_block(_use_span(span, False, tree, edit, start), body[first:last])
-    return edit.replace(block, block.with_changes(body=[*body[:first], wrapped, *body[last:]]))
+    return edit.splice(block, first, last, [wrapped])
 
 
 def _through_end(body: list[cst.BaseStatement], first: int, finding: Finding, tree: FixTree) -> int | str:

@@ -7,11 +7,12 @@ re-raises is folded into it; a ``try`` that already follows absorbs the statemen
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 import libcst as cst
 
-from flake8_otel_context.analysis.findings import Anchor, Finding
+from flake8_otel_context.analysis.findings import Anchor, Finding, SourceRange
 from flake8_otel_context.analysis.vocabulary import OTEL_DETACH
 from flake8_otel_context.fixer.edits import Declined, Edit
 from flake8_otel_context.fixer.statements import (
@@ -23,6 +24,7 @@ from flake8_otel_context.fixer.statements import (
     try_finally,
     with_lines_above,
 )
+from flake8_otel_context.fixer.shapes import Function, Located, Shapes
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC301", "OTC302")
@@ -32,6 +34,9 @@ _OUTLIVES = (
     "token in a finally where that work ends"
 )
 
+
+_RETURNED = "the token leaves this function, so only its caller can detach it, in a finally"
+_STORED = "the token is stored for another function to detach; detach it there, in a finally"
 
 _SETTER = (
     "attach() of a context made here, with no token kept: the function may be meant to change its "
@@ -55,7 +60,70 @@ def _attaches_what_came_in(attach: cst.Call, function: cst.FunctionDef | None) -
     return isinstance(value, cst.Name) and value.value in {p.name.value for p in names}
 
 
+def settle(findings: list[Finding], shapes: Shapes) -> Iterator[Declined]:
+    """The findings declined before any libcst tree, from what the analysis already knows: a token
+    handed off (its anchor), or an attach whose statement shape ``plan`` would decline anyway, with
+    the very reason it would give. Grouped by attach, as ``plan`` groups them."""
+    by_attach: dict[SourceRange, list[Finding]] = {}
+    for finding in findings:
+        by_attach.setdefault(finding.anchor(Anchor.ATTACH) or finding.source_range, []).append(finding)
+    for attach, group in by_attach.items():
+        handoff = next((f.anchor(Anchor.HANDOFF) for f in group if f.anchor(Anchor.HANDOFF)), None)
+        reason = _handed_off(handoff) if handoff else _declined_shape(shapes.call_at(attach), shapes)
+        if reason is not None:
+            yield from (Declined(finding, reason) for finding in group)
+
+
+def _handed_off(handoff: SourceRange) -> str:
+    return (
+        f"the token leaves this function at line {handoff.line}, so whoever receives it must detach "
+        "it, in a finally"
+    )
+
+
+def _declined_shape(located: Located | None, shapes: Shapes) -> str | None:
+    """``_guard``'s first decisions, on the ``ast``; None when they need the libcst tree."""
+    if located is None or not shapes.alone_on_its_lines(located.statement):
+        return None
+    call, statement = located.call, located.statement
+    if isinstance(statement, ast.Expr) and statement.value is call:
+        came_in = _ast_attaches_what_came_in(call, located.function)
+        return _SETTER if came_in is False else None
+    if (
+        isinstance(statement, ast.Assign)
+        and statement.value is call
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+    ):
+        return None
+    return _RETURNED if isinstance(statement, ast.Return) else _STORED
+
+
+def _ast_attaches_what_came_in(attach: ast.Call, function: Function | None) -> bool | None:
+    """``_attaches_what_came_in`` on the ``ast``; None for a keyword or starred argument, which the
+    two trees count differently."""
+    if function is None:
+        return True
+    if len(attach.args) + len(attach.keywords) != 1:
+        return False
+    if attach.keywords or isinstance(attach.args[0], ast.Starred):
+        return None
+    value = attach.args[0]
+    if isinstance(value, ast.Call) and _ast_called_name(value.func) == "extract":
+        return True
+    arguments = function.args
+    names = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    return isinstance(value, ast.Name) and value.id in names
+
+
+def _ast_called_name(function: ast.expr) -> str | None:
+    if isinstance(function, ast.Attribute):
+        return function.attr
+    return function.id if isinstance(function, ast.Name) else None
+
+
 def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
+    """``findings``: those ``settle`` left, so no token here is handed off."""
     by_attach: dict[cst.Call, list[Finding]] = {}
     for finding in findings:
         attach = tree.find(finding.anchor(Anchor.ATTACH) or finding.source_range, cst.Call)
@@ -64,14 +132,8 @@ def plan(findings: list[Finding], tree: FixTree) -> Iterator[Edit | Declined]:
         else:
             by_attach.setdefault(attach, []).append(finding)
     for attach, group in by_attach.items():
-        handoff = next((f.anchor(Anchor.HANDOFF) for f in group if f.anchor(Anchor.HANDOFF)), None)
         detaches = sorted({detach for finding in group for detach in finding.anchored(Anchor.DETACH)})
-        outcome = (
-            f"the token leaves this function at line {handoff.line}, so whoever receives it must "
-            "detach it, in a finally"
-            if handoff
-            else _guard(attach, [tree.find(detach, cst.Call) for detach in detaches], tree, Edit(group))
-        )
+        outcome = _guard(attach, [tree.find(detach, cst.Call) for detach in detaches], tree, Edit(group))
         if isinstance(outcome, str):
             yield from (Declined(finding, outcome) for finding in group)
         else:
@@ -101,9 +163,9 @@ def _guard(
         if token == "_":
             token = tree.fresh_name("token", function)
     elif isinstance(small, cst.Return):
-        return "the token leaves this function, so only its caller can detach it, in a finally"
+        return _RETURNED
     else:
-        return "the token is stored for another function to detach; detach it there, in a finally"
+        return _STORED
     block = tree.block_of(statement)
     if block is None:
         return "attach() shares its line with a compound statement; put it on a line of its own"
@@ -121,8 +183,7 @@ def _guard(
     kept = statement.with_changes(
         body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(token))], value=attach)]
     )
-    new_body = [*body[:position], kept, guarded, *rest]
-    return edit.replace(block, block.with_changes(body=new_body))
+    return edit.splice(block, position, len(body) - len(rest), [kept, guarded])
 
 
 def _cover(

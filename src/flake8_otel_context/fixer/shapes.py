@@ -1,0 +1,67 @@
+"""What the ``ast`` the analysis already parsed says about a finding's code, asked before libcst.
+
+A fix that would decline a finding for its shape alone (an ``attach`` whose token is returned, or
+stored on an object) can say so from here, so a file whose every finding is declined never pays for
+a libcst tree. Only shapes both trees see alike are answered: a statement alone on its lines; for
+anything else the answer is None and the fix decides on the libcst tree as before.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Union
+
+from flake8_otel_context.analysis.findings import SourceRange
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+# The statements a call can sit in that libcst writes as a line of their own (a
+# ``SimpleStatementLine`` holding just it) when nothing else shares their lines.
+SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)
+
+
+@dataclass(frozen=True)
+class Located:
+    call: ast.Call
+    statement: ast.stmt  # the innermost statement holding the call
+    function: Function | None  # the innermost function holding that statement (None: module level)
+
+
+class Shapes:
+    def __init__(self, module: ast.Module, lines: list[str]) -> None:
+        self._module = module
+        self._lines = lines
+
+    def call_at(self, where: SourceRange) -> Located | None:
+        """The call exactly at ``where``, as the analysis reported it."""
+        return self._calls.get(where)
+
+    def alone_on_its_lines(self, statement: ast.stmt) -> bool:
+        """Nothing but indentation before it, nothing but a comment after it: no ``;`` and no
+        compound statement's header shares its lines."""
+        if not isinstance(statement, SIMPLE) or statement.end_lineno is None:
+            return False
+        first = self._line(statement.lineno).encode("utf-8")
+        last = self._line(statement.end_lineno).encode("utf-8")
+        after = last[statement.end_col_offset :].strip()
+        return not first[: statement.col_offset].strip() and (not after or after.startswith(b"#"))
+
+    def _line(self, number: int) -> str:
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
+
+    @cached_property
+    def _calls(self) -> dict[SourceRange, Located]:
+        """Every call by its position: one iterative walk (the nesting of real code can be deep)."""
+        calls: dict[SourceRange, Located] = {}
+        stack: list[tuple[ast.AST, ast.stmt | None, Function | None]] = [(self._module, None, None)]
+        while stack:
+            node, statement, function = stack.pop()
+            if isinstance(node, ast.stmt):
+                statement = node
+            if isinstance(node, ast.Call) and statement is not None:
+                calls[SourceRange.of(node)] = Located(node, statement, function)
+            inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            stack.extend((child, statement, inner) for child in ast.iter_child_nodes(node))
+        return calls
