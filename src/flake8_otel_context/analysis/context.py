@@ -38,13 +38,19 @@ class Analysis:
 
     def bindings_of_kind(self, *kinds: Kind) -> list[tuple[FunctionFacts, str, Binding]]:
         """Every ``name = <call>`` in the module whose value is one of ``kinds``."""
-        found = []
-        for fn in self.facts.functions:
-            for name, bindings in fn.bindings.items():
-                for binding in bindings:
-                    if binding.site is not None and self.values.kind(binding.value, fn) in kinds:
-                        found.append((fn, name, binding))
-        return found
+        return [(fn, name, binding) for fn, name, binding, kind in self._call_bindings if kind in kinds]
+
+    @cached_property
+    def _call_bindings(self) -> list[tuple[FunctionFacts, str, Binding, Kind | None]]:
+        """Every ``name = <call>`` with the kind of its value, worked out once for the rules that
+        each ask for a few kinds."""
+        return [
+            (fn, name, binding, self.values.kind(binding.value, fn))
+            for fn in self.facts.functions
+            for name, bindings in fn.bindings.items()
+            for binding in bindings
+            if binding.site is not None
+        ]
 
 
 def entered_after(earlier: tuple[SpanRegion, ...], later: tuple[SpanRegion, ...]) -> SpanRegion | None:

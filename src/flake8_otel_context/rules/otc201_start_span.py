@@ -16,6 +16,7 @@ _SPAN_STARTS = ("start_span", "start_as_current_span")
 
 def check(analysis: Analysis) -> Iterator[Finding]:
     starts_work = _WorkFinder(analysis)
+    escaping: dict[int, frozenset[str]] = {}
     for fn in analysis.facts.functions:
         for site in fn.sites:
             if site.method != "start_span" or not _is_opentelemetry(site):
@@ -24,7 +25,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             if lifetime is None:
                 continue
             first, last, name, end = lifetime
-            if name is not None and _escapes(fn, name):
+            if name is not None and _escapes(fn, name, escaping):
                 continue
             # ``with tracer.start_span(...)`` reads as "the span of this block": any span started in
             # the block was meant as its child. A span started alone (``span = start_span(...)``)
@@ -80,21 +81,26 @@ def _lifetime(
     return site.call.lineno, last or site.call.lineno, site.target, end
 
 
-def _escapes(fn: FunctionFacts, name: str) -> bool:
+def _escapes(fn: FunctionFacts, name: str, known: dict[int, frozenset[str]]) -> bool:
     """The span is used other than through its own methods: made current, passed on, stored."""
-    node = fn.node
-    if node is None:
+    if fn.node is None:
         return True
-    method_owners = {
-        id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-    }
-    return any(
-        isinstance(n, ast.Name)
-        and n.id == name
-        and isinstance(n.ctx, ast.Load)
-        and id(n) not in method_owners
-        for n in ast.walk(node)
-    )
+    if id(fn) not in known:
+        known[id(fn)] = _loaded_not_as_owner(fn.node)
+    return name in known[id(fn)]
+
+
+def _loaded_not_as_owner(node: ast.AST) -> frozenset[str]:
+    """The names ``node`` loads other than as the owner of an attribute (``span`` of ``span.end()``):
+    one walk per function, however many spans it starts."""
+    method_owners: set[int] = set()
+    loads: list[ast.Name] = []
+    for n in ast.walk(node):
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+            method_owners.add(id(n.value))
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            loads.append(n)
+    return frozenset(n.id for n in loads if id(n) not in method_owners)
 
 
 class _WorkFinder:
