@@ -59,6 +59,7 @@ class FixTree:
         self.imports = Imports(self.module, lambda: set(self._names_in(self.module)))
         self._local_names: dict[Scope, frozenset[str]] = {}
         self._used_names: dict[cst.CSTNode, set[str]] = {}
+        self._positions_in_block: dict[cst.CSTNode, dict[int, int]] = {}
         # Names fresh_name handed out this round, by the node they were made fresh within: the edits
         # of one function are applied together, so each must see the names the others introduce.
         self._introduced: dict[cst.CSTNode, set[str]] = {}
@@ -172,6 +173,13 @@ class FixTree:
         """The block whose ``body`` lists ``statement`` (None for one-line suites like ``if x: f()``)."""
         parent = self.parent(statement)
         return parent if isinstance(parent, (cst.IndentedBlock, cst.Module)) else None
+
+    def position_in_block(self, statement: cst.BaseStatement, block: cst.IndentedBlock | cst.Module) -> int:
+        """The index of ``statement`` in ``block.body``; each block indexed once, since a function
+        with thousands of findings asks for thousands of its statements."""
+        if block not in self._positions_in_block:
+            self._positions_in_block[block] = {id(s): i for i, s in enumerate(block.body)}
+        return self._positions_in_block[block][id(statement)]
 
     def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         return next((a for a in self.ancestors(node) if isinstance(a, cst.FunctionDef)), None)

@@ -62,7 +62,7 @@ def _move_capture(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
         if not any(a is span_block.body for a in tree.ancestors(access.node)):
             line = tree.range(access.node).start.line
             return f"{name} is also used at line {line}, outside the span's with block"
-    position = list(block.body).index(statement)
+    position = tree.position_in_block(statement, block)
     _, moved = split_blank_lines(statement)
     inner = span_block.body
     edit.replace(span_block, span_block.with_changes(body=inner.with_changes(body=[moved, *inner.body])))

@@ -58,7 +58,7 @@ def _make_current(finding: Finding, tree: FixTree, edit: Edit) -> Edit | str:
     if block is None:
         return "start_span() shares its line with a compound statement; put it on a line of its own"
     body = list(block.body)
-    first = body.index(statement) + 1
+    first = tree.position_in_block(statement, block) + 1
     last = _through_end(body, first, finding, tree)
     if isinstance(last, str):
         return last

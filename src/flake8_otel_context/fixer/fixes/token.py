@@ -170,7 +170,7 @@ def _guard(
     if block is None:
         return "attach() shares its line with a compound statement; put it on a line of its own"
     body = list(block.body)
-    position = body.index(statement)
+    position = tree.position_in_block(statement, block)
     after = body[position + 1 :]
     existing = [detach for detach in detaches if detach is not None]
     if len(existing) != len(detaches):
