@@ -189,6 +189,36 @@ def test_an_agents_sdk_processor_pair_is_not_reported() -> None:
     )
 
 
+def test_a_dspy_callback_pair_is_not_reported_dspy_runs_the_end_handlers_in_a_finally() -> None:
+    """dspy's ``with_callbacks`` runs the start handlers, then the call, then the end handlers in
+    a ``finally`` of the same frame; a helper shared by every start hook is judged through them."""
+    assert not otc302(
+        """\
+        from dspy.utils.callback import BaseCallback
+        from opentelemetry import context as otel_context
+
+        class Handler(BaseCallback):
+            def _open(self, call_id, span):
+                self._tokens[call_id] = otel_context.attach(self._context_for(span))
+
+            def _close(self, call_id):
+                otel_context.detach(self._tokens.pop(call_id))
+
+            def on_module_start(self, call_id, instance, inputs):
+                self._open(call_id, self._start("module"))
+
+            def on_module_end(self, call_id, outputs, exception=None):
+                self._close(call_id)
+
+            def on_lm_start(self, call_id, instance, inputs):
+                self._open(call_id, self._start("lm"))
+
+            def on_lm_end(self, call_id, outputs, exception=None):
+                self._close(call_id)
+        """
+    )
+
+
 def test_a_pair_the_module_cannot_place_names_its_end_hook_and_both_risks() -> None:
     [(line, message)] = otc302(
         """\
@@ -333,3 +363,29 @@ def test_a_pytest_plugin_s_session_hooks_are_a_pair_pytest_ends_in_a_finally() -
             otel_context.detach(session.stash[KEY])
         """
     )
+
+
+def test_an_attach_that_ends_its_try_reaches_the_covering_finally_with_nothing_in_between() -> None:
+    covered = """\
+        from opentelemetry import context as otel_context
+
+        def wrapper(environ, handler):
+            token = None
+            try:
+                if environ:
+                    token = otel_context.attach(extract(environ))
+            except Exception:
+                token = None
+            try:
+                return handler(environ)
+            finally:
+                if token is not None:
+                    otel_context.detach(token)
+        """
+    assert otc302(covered) == []
+    # Work after the attach, inside the same ``try``, may fail into the handler: still reported.
+    work_after = covered.replace(
+        "token = otel_context.attach(extract(environ))",
+        "token = otel_context.attach(extract(environ))\n                    setup(environ)",
+    )
+    assert [line for line, _ in otc302(work_after)] == [15]

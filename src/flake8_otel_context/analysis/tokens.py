@@ -193,6 +193,12 @@ FRAMEWORK_HOOKS = (
         "TaskiqMiddleware.post_execute",
         "taskiq does not call post_execute when the ack or another middleware raises",
     ),
+    # dspy/utils/callback.py with_callbacks: the start handlers run, then the call in a ``try`` whose
+    # ``finally`` runs the end handlers, in the same frame (so the same thread or task).
+    *(
+        Hooks(f"BaseCallback.on_{kind}_start", f"BaseCallback.on_{kind}_end", None)
+        for kind in ("module", "lm", "adapter_format", "adapter_parse", "tool", "evaluate", "compile")
+    ),
     # langchain_core/callbacks/manager.py: in an async run, a synchronous handler's every hook runs
     # in an executor through its own ``copy_context().run``, so no hook sees another's attach.
     *(
@@ -626,12 +632,38 @@ def _just_before(
     that handler leaves with the context still attached.
     """
     block = _block_of(try_node, body)
-    if block is None or not _in_block(attach, block, body):
+    if block is None:
+        return False
+    attach = attach if _in_block(attach, block, body) else _completes_into(attach, body)
+    if not _in_block(attach, block, body) or body.slots[id(attach)][1] > body.slots[id(try_node)][1]:
         return False
     between = block[body.slots[id(attach)][1] + 1 : body.slots[id(try_node)][1]]
     if between and _handled_right_there(block, body):
         return False
     return not any(isinstance(n, unsafe) for s in between for n in ast.walk(s))
+
+
+def _completes_into(statement: ast.stmt, body: _Body) -> ast.stmt:
+    """The outermost statement that completes the moment ``statement`` does: ``statement`` ends an
+    ``if`` branch, or the body of a ``try`` with no ``else`` or ``finally``, and so on up.
+
+    ``try: ctx = extract(headers); token = attach(ctx)  except Exception: token = None`` followed
+    by ``try: ... finally: detach(token)`` (neatlogs' WSGI and LiteLLM wrappers): once the attach
+    has returned, nothing runs before the covering ``try``; the handler can only have run instead.
+    """
+    while True:
+        slot = body.slots.get(id(statement))
+        if slot is None or slot[1] != len(slot[0]) - 1:
+            return statement
+        owner = body.parents.get(id(statement))
+        ends_a_branch = isinstance(owner, ast.If)
+        ends_a_try = (
+            isinstance(owner, ast.Try) and owner.body is slot[0] and not owner.orelse and not owner.finalbody
+        )
+        if not (ends_a_branch or ends_a_try):
+            return statement
+        assert isinstance(owner, ast.stmt)
+        statement = owner
 
 
 def _handled_right_there(block: list[ast.stmt], body: _Body) -> bool:
