@@ -15,7 +15,10 @@ from __future__ import annotations
 INSTRUMENTED_LIBRARIES = frozenset(
     {
         # HTTP and RPC clients (contrib)
-        "requests", "httpx", "urllib3", "urllib.request", "aiohttp", "grpc", "tornado.httpclient",
+        "requests", "httpx", "urllib3", "aiohttp", "grpc", "tornado.httpclient",
+        # urllib's instrumentation wraps ``OpenerDirector.open``: the rest of ``urllib.request``
+        # (``pathname2url``, ``Request``) makes no request
+        "urllib.request.urlopen", "urllib.request.build_opener", "urllib.request.OpenerDirector",
         # databases, caches and queues (contrib)
         "psycopg", "psycopg2", "asyncpg", "aiopg", "pymysql", "MySQLdb", "mysql.connector",
         "sqlite3", "sqlalchemy", "pymongo", "motor", "redis", "pymemcache", "cassandra",

@@ -46,6 +46,23 @@ def module_name(path: Path) -> tuple[str, bool]:
     return ".".join(parts) or path.parent.name, is_package
 
 
+def namespace_names(path: Path, root: Path) -> list[str]:
+    """The longer names a module is also imported by when the directories above its first regular
+    package are namespace packages (PEP 420: no ``__init__.py``, as ``google/cloud/``), up to the
+    project root: ``spanner_v1.table`` is also ``cloud.spanner_v1.table`` and
+    ``google.cloud.spanner_v1.table``. Directories that are not identifiers end the walk."""
+    name, _ = module_name(path)
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        directory = directory.parent
+    names = []
+    while directory != root and root in directory.parents and directory.name.isidentifier():
+        name = f"{directory.name}.{name}"
+        names.append(name)
+        directory = directory.parent
+    return names
+
+
 def project_files(roots: Iterable[Path]) -> Iterator[Path]:
     count = 0
     seen: set[str] = set()
@@ -74,13 +91,15 @@ def load_project(paths: Iterable[str], cache_directory: Path | None | bool = Tru
     roots = sorted({project_root(Path(os.path.realpath(p))) for p in paths if p != "-"} or {Path.cwd()})
     caches = {root: _cache_for(root, cache_directory) for root in roots}
     summaries = []
+    aliases: dict[str, str] = {}
     digest = hashlib.blake2b(digest_size=16)
     for root in roots:
         for path in project_files([root]):
             summary, key = _summary(path, caches[root])
             summaries.append(summary)
+            aliases.update((alias, summary.name) for alias in namespace_names(path, root))
             digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
-    model = ProjectModel(summaries, digest.hexdigest())
+    model = ProjectModel(summaries, digest.hexdigest(), aliases)
     model.caches = {str(root): cache for root, cache in caches.items() if cache is not None}
     return model.prepare()
 

@@ -40,6 +40,18 @@ _PROPERTIES = frozenset({"property", "cached_property"})
 _MAX_NAMESAKES = 3
 # Module or function names that are programs or their tests, not an API users call under a span.
 _NOT_LIBRARY = frozenset({"tests", "test", "testing", "cli", "main", "__main__", "scripts", "examples"})
+# Words of a function's name that say it sets up, maintains or tears something down (an object, a
+# connection, a registration): it runs at start-up, at shutdown or from a framework's callback, not
+# as work users do inside their own spans. Matched on the ``_``-separated words of the name.
+_LIFECYCLE = frozenset(
+    {"init", "initialize", "setup", "start", "stop", "close", "shutdown", "cancel", "connect",
+     "reconnect", "disconnect", "teardown", "cleanup", "register", "unregister", "refresh", "resync",
+     "configure", "install", "uninstall"}
+)  # fmt: skip
+# Base classes of OpenTelemetry's pipeline: their subclasses' methods handle spans already made (or
+# export them), on whatever thread the pipeline uses.
+_TELEMETRY_PIPELINE = ("SpanProcessor", "SpanExporter", "LogRecordProcessor", "LogExporter", "MetricExporter",
+                       "MetricReader")  # fmt: skip
 # Implementations of one method name read as "what an object of unknown type may run" for tracing.
 _MAX_IMPLEMENTATIONS = 12
 
@@ -91,13 +103,20 @@ class Origin:
 @dataclass(frozen=True)
 class Evidence:
     """Why a worker may make spans. Strong: it opens one, or calls an instrumented library or an
-    instrumented entry point. Weak: it calls something it is given, which may."""
+    instrumented entry point. Weak: it calls something it is given, which may. Guessed: somewhere
+    on the way, a method of an object of unknown type was taken to be one of the project's methods
+    of that name (``provider.finetune()`` as ``DatabricksProvider.finetune``)."""
 
     text: str
     strong: bool = True
+    guessed: bool = False
 
     def because(self, prefix: str) -> Evidence:
-        return Evidence(f"{prefix} {self.text}", self.strong)
+        return Evidence(f"{prefix} {self.text}", self.strong, self.guessed)
+
+    @property
+    def rank(self) -> tuple[bool, bool]:
+        return self.strong, not self.guessed
 
 
 @dataclass(frozen=True)
@@ -111,12 +130,20 @@ class FunctionRef:
 
 
 class ProjectModel:
-    def __init__(self, summaries: list[ModuleSummary], digest: str = "") -> None:
+    def __init__(
+        self, summaries: list[ModuleSummary], digest: str = "", aliases: dict[str, str] | None = None
+    ) -> None:
         # What the model was built from (every module's content key): a file's findings can be reused
         # while the file, the settings and this digest stay the same.
         self.digest = digest
         self.caches: dict[str, SummaryCache] = {}
         self.modules = {summary.name: summary for summary in summaries}
+        # The other names a module is imported by: a namespace package (PEP 420, no ``__init__.py``:
+        # ``google/cloud/spanner_v1/``) is imported as ``google.cloud.spanner_v1`` though the module's
+        # own name starts at its first regular package.
+        self._aliases = {
+            alias: self.modules[name] for alias, name in (aliases or {}).items() if name in self.modules
+        }
         self.by_path = {summary.path: summary for summary in summaries}
         self._traced: dict[str, Evidence | None] = {}
         self._memo: dict[str, dict[str, Any]] = {}
@@ -144,12 +171,15 @@ class ProjectModel:
         # the rest is not found there, a shorter one, as attribute access would go (``tracing.tracer``
         # where the package re-exports ``tracer`` over its submodule of the same name).
         for cut in range(len(parts) - 1, 0, -1):
-            module = self.modules.get(".".join(parts[:cut]))
+            module = self._module_named(".".join(parts[:cut]))
             if module is not None:
                 found = self._lookup_in(module, parts[cut:], depth)
                 if found is not None:
                     return found
         return None
+
+    def _module_named(self, name: str) -> ModuleSummary | None:
+        return self.modules.get(name) or self._aliases.get(name)
 
     def _lookup_in(
         self, module: ModuleSummary, rest: list[str], depth: int
@@ -466,7 +496,7 @@ class ProjectModel:
                     seen.append((ref, Origin(function.entry, module.path, function.line)))
                 elif function.opens_span and function.span_line == function.line:
                     seen.append((ref, Origin(f"span {function.span_name!r}", module.path, function.line)))
-                elif _public(module, function):
+                elif _public(module, function) and not self._pipeline_method(module, function):
                     what = f"the caller's span ({function.name}() is public: users call it in their spans)"
                     assumed.append((ref, Origin(what, module.path, function.line, assumed=True)))
                 for call in function.calls:
@@ -511,6 +541,16 @@ class ProjectModel:
                     found.setdefault(method, []).append(FunctionRef(module, function))
         return found
 
+    def _pipeline_method(self, module: ModuleSummary, function: FunctionSummary) -> bool:
+        """A method of a span processor or exporter (one of OpenTelemetry's, a subclass of one, or a
+        class named as one): telemetry plumbing, not an API users call for their own work."""
+        owner, _, _ = function.name.rpartition(".")
+        if not owner or "." in owner:
+            return False
+        qualified = f"{module.name}.{owner}"
+        names = [cls.name for _, cls in self._mro(qualified)] + self.external_bases(qualified)
+        return any(name.rpartition(".")[2].endswith(_TELEMETRY_PIPELINE) for name in names)
+
     def _wrapped(self, module: ModuleSummary, function: FunctionSummary, names: frozenset[str]) -> bool:
         """``function`` is one an instrumentation wraps: named in ``names``, or the same method of a
         subclass of a class named there."""
@@ -527,7 +567,11 @@ class ProjectModel:
         if under.startswith("line "):
             line, _, name = under[5:].partition("|")
             return Origin(f"span {(name or function.span_name)!r}", module.path, int(line))
-        return self.span_helper(under[5:])
+        for entered in under[5:].split(";"):
+            origin = self.span_helper(entered)
+            if origin is not None:
+                return origin
+        return None
 
     def _helper_span(
         self, target: FunctionRef | ClassSummary | None, helpers: dict[str, Origin] | None = None
@@ -583,6 +627,12 @@ class ProjectModel:
 
     # -- 3. whether a worker makes spans -----------------------------------------------------------
 
+    def serves(self, callee: str) -> bool:
+        """``callee`` is a project function whose body loops for the life of its thread (another
+        module's queue drainer or batch loop): as a worker it serves many requests."""
+        target = self.resolve_call(callee)
+        return isinstance(target, FunctionRef) and target.function.serves
+
     def call_traced(self, callee: str) -> Evidence | None:
         """Why calling ``callee`` may make a span, or None when nothing shows it can."""
         tag, _, rest = callee.partition(":")
@@ -599,10 +649,13 @@ class ProjectModel:
             return None
         if isinstance(target, FunctionRef):
             return self._any_traced(self.overrides(target))
-        if tag == "f" and rest.startswith("opentelemetry."):
+        # A class is only constructed, or one of its class or static methods runs
+        # (``SchemaField.from_api_repr``, OpenTelemetry's ``ReadableSpan(...)``): no request, and
+        # nothing reads the current context.
+        constructs = any(part[:1].isupper() for part in rest.split(".")[1:])
+        if tag == "f" and rest.startswith("opentelemetry.") and not constructs:
             return Evidence(f"reads the current context ({rest.rpartition('.')[2]}())")
-        if tag == "f":  # a class of an instrumented library is only constructed: no request yet
-            constructs = rest.rpartition(".")[2][:1].isupper()
+        if tag == "f":
             return (
                 Evidence(f"calls {rest}(), which is instrumented")
                 if self._instrumented(rest) and not constructs
@@ -644,7 +697,9 @@ class ProjectModel:
         found = self._any_traced(implementations)
         if found is None or not found.strong:
             return None
-        return Evidence(f"calls .{method}(); one implementation {found.text.removeprefix('calls ')}")
+        return Evidence(
+            f"calls .{method}(); one implementation {found.text.removeprefix('calls ')}", guessed=True
+        )
 
     def _subclass_methods(self, class_name: str, method: str) -> list[FunctionRef]:
         """``method`` as the project's subclasses of ``class_name`` define it: what a call through
@@ -666,23 +721,27 @@ class ProjectModel:
 
     def _instrumented(self, qualified: str) -> bool:
         """A third-party library with an instrumentation; the project's own code is read instead."""
-        return qualified.partition(".")[0] not in self._top_packages and instrumented(qualified)
+        return not self._own(qualified) and instrumented(qualified)
 
-    @cached_property
-    def _top_packages(self) -> frozenset[str]:
-        return frozenset(name.partition(".")[0] for name in self.modules)
+    def _own(self, qualified: str) -> bool:
+        """``qualified`` names something in one of the project's modules (or packages), even one the
+        model cannot resolve: in a namespace package, ``google.cloud.spanner_v1.x`` is the project's
+        while ``google.cloud.bigquery`` is not."""
+        parts = qualified.split(".")
+        return any(self._module_named(".".join(parts[:cut])) is not None for cut in range(1, len(parts) + 1))
 
     def _any_traced(self, functions: list[FunctionRef]) -> Evidence | None:
         """The strongest evidence that one of ``functions`` makes spans."""
-        weak = None
+        best = None
         for function in functions:
             why = self.traced(function)
             if why is not None:
                 found = why.because(f"calls {function.function.name}(), which")
-                if found.strong:
+                if found.strong and not found.guessed:
                     return found
-                weak = weak or found
-        return weak
+                if best is None or found.rank > best.rank:
+                    best = found
+        return best
 
     def traced(self, ref: FunctionRef) -> Evidence | None:
         """Why a project function may make spans that start a new trace (memoised; a call cycle
@@ -704,9 +763,9 @@ class ProjectModel:
         why: Evidence | None = None
         for call in function.calls:
             found = self.call_traced(call.callee)
-            if found is not None and (why is None or (found.strong and not why.strong)):
+            if found is not None and (why is None or found.rank > why.rank):
                 why = found
-                if why.strong:
+                if why.strong and not why.guessed:
                     break
         return why
 
@@ -734,13 +793,16 @@ class ProjectModel:
 
 
 def _public(module: ModuleSummary, function: FunctionSummary) -> bool:
-    """Part of a package's public API: in a package (a lone script's ``main()`` is run from the
-    command line, not called under a span), and nothing in its module path or name is private."""
+    """Part of a package's public API that users call for their work, under their own spans: in a
+    package (a lone script's ``main()`` is run from the command line, not called under a span),
+    nothing in its module path or name private or a program's, and not a set-up, maintenance or
+    tear-down step (``__init__``, ``close``, ``reconnect_on_idle``, ``register_prompt``)."""
     if "." not in module.name and not module.is_package:
         return False
     parts = [*module.name.split("."), *function.name.split(".")]
     private = any(part.startswith("_") and part not in ("__init__", "__call__") for part in parts)
-    return not private and not any(part in _NOT_LIBRARY for part in parts)
+    lifecycle = any(word in _LIFECYCLE for word in parts[-1].lower().split("_"))
+    return not private and not lifecycle and not any(part in _NOT_LIBRARY for part in parts)
 
 
 def _shown(path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site, is_parameter
+from flake8_otel_context.analysis.lifetime import loops_forever
 from flake8_otel_context.analysis.names import ImportTable, annotated_types, dotted_name, last_name
 from flake8_otel_context.analysis.values import Values
 from flake8_otel_context.analysis.vocabulary import (
@@ -186,6 +187,14 @@ class ModuleReader:
         if depth > 4:
             return None
         if isinstance(expr, ast.Await):
+            # ``await loop.run_in_executor(pool, lambda: bigquery.Client())`` and ``await
+            # asyncio.to_thread(make_client)`` are what the worker returns; other awaits are unknown.
+            worker = _offloaded(expr.value)
+            if isinstance(worker, ast.Lambda):
+                return self.ref(worker.body, fn, depth + 1)
+            if worker is not None:
+                callee = self.callee(worker, fn, depth + 1)
+                return f"{callee[2:]}()" if callee.startswith("f:") else None
             return None
         if isinstance(expr, ast.Call):
             callee = self.callee(expr.func, fn, depth + 1)
@@ -309,6 +318,7 @@ class ModuleReader:
         summary.yield_withs = sorted({self.callee(entered.func, fn) for entered in fn.yield_withs})
         summary.return_calls = [self.callee(v.func, fn) for v in fn.returns if isinstance(v, ast.Call)]
         summary.entry = self._entry(fn, node)
+        summary.serves = loops_forever(node.body)
         return summary
 
     def _under(self, site: Site) -> str | None:
@@ -316,11 +326,11 @@ class ModuleReader:
             region = site.spans[-1]
             name = region_name(region.node) or (self.names.get(id(site.function)) or "").rpartition(".")[2]
             return f"line {region.line}|{name}"
-        for entered in reversed(site.withs):
-            callee = self.callee(entered.func, site.function)
-            if callee.startswith(("f:", "m:")):
-                return f"with:{callee}"
-        return None
+        # Every ``with`` around the call, innermost first: a tracing helper may be any of them
+        # (``with trace_call(...), MetricsCapture(...):``).
+        entered = [self.callee(call.func, site.function) for call in reversed(site.withs)]
+        helpers = [callee for callee in entered if callee.startswith(("f:", "m:"))]
+        return f"with:{';'.join(helpers)}" if helpers else None
 
     def _entry(self, fn: FunctionFacts, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         for decorator in node.decorator_list:
@@ -405,4 +415,16 @@ def region_name(node: ast.AST) -> str | None:
             name = span_name_of(item.context_expr)
             if name:
                 return name
+    return None
+
+
+def _offloaded(awaited: ast.expr) -> ast.expr | None:
+    """The worker of an awaited ``run_in_executor(pool, worker)`` or ``to_thread(worker)``."""
+    if not isinstance(awaited, ast.Call):
+        return None
+    name = last_name(awaited.func)
+    if name == "run_in_executor" and len(awaited.args) >= 2:
+        return awaited.args[1]
+    if name == "to_thread" and awaited.args:
+        return awaited.args[0]
     return None

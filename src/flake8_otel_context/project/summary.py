@@ -33,8 +33,9 @@ class Call:
     callee: str  # tagged, see the module docstring
     line: int
     # Where a span is current around this call in its own function: ``"line N|name"`` of a span block,
-    # an attach or a decorator; or the callee reference of an enclosing ``with`` whose helper the
-    # model may find to open one (``"with:REF"``). None when nothing encloses it.
+    # an attach or a decorator; or the callee references of the enclosing ``with`` blocks, innermost
+    # first, whose helper the model may find to open one (``"with:REF;REF"``). None when nothing
+    # encloses it.
     under: str | None = None
 
 
@@ -62,6 +63,9 @@ class FunctionSummary:
     yield_withs: list[str] = field(default_factory=list)  # calls entered by ``with`` around its yields
     return_calls: list[str] = field(default_factory=list)  # the calls whose values it returns
     entry: str = ""  # the span instrumentation runs it in ("the server span around a web route"), or ""
+    # Its body is a loop that runs for as long as its thread does (a queue drainer, a batch loop): as a
+    # thread's target it serves many requests, none of them its parent.
+    serves: bool = False
 
 
 @dataclass

@@ -76,7 +76,17 @@ class ProjectView:
     def worker_traced(
         self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None
     ) -> Evidence | None:
-        """Why the worker may make spans, or None when nothing shows it can."""
+        """Why the worker may make spans, or None when nothing shows it can. Where users' spans are
+        assumed, a guess about what an unknown object's method runs is weak evidence: a boundary
+        under a span only assumed is reported on evidence that is neither weak nor guessed."""
+        why = self._worker_evidence(worker, fn, local)
+        if why is not None and why.guessed and self.assume_public:
+            return Evidence(why.text, strong=False, guessed=True)
+        return why
+
+    def _worker_evidence(
+        self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None
+    ) -> Evidence | None:
         if local is not None:
             name = self.qualified(local)
             ref = self.model.function(self.module, name) if name else None
@@ -89,5 +99,8 @@ class ProjectView:
                 if why is not None and (found is None or why.strong):
                     found = why.because("the worker")
             return found
-        why = self.model.call_traced(self._reader.callee(worker, fn))
+        callee = self._reader.callee(worker, fn)
+        if self.model.serves(callee):
+            return None  # another module's loop for the life of its thread: no request is its parent
+        why = self.model.call_traced(callee)
         return why.because("the worker") if why else None
