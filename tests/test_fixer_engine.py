@@ -156,9 +156,9 @@ def test_rewrites_of_one_function_that_overlap_still_wait_for_the_next_round() -
 
 
 def test_findings_declined_for_their_shape_never_reach_libcst(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A token returned to the caller, or a setter's attach, is declined from the ast the analysis
-    parsed, with the reason the libcst plan gives: a file whose every finding is so declined is
-    never parsed by libcst."""
+    """A token returned to the caller, a setter's attach, or a detach nested in other code is
+    declined from the ast the analysis parsed and its anchors, with the reason the libcst plan
+    gives: a file whose every finding is so declined is never parsed by libcst."""
     source = dedent(
         """\
         from opentelemetry import context as otel_context
@@ -170,6 +170,13 @@ def test_findings_declined_for_their_shape_never_reach_libcst(monkeypatch: pytes
 
         def setter(request):
             otel_context.attach(request.ctx)
+
+
+        def handle(ctx, job, done):
+            token = otel_context.attach(ctx)
+            job()
+            if done:
+                otel_context.detach(token)
         """
     )
     findings = [f for f in analyze_source(source) if f.code in token.CODES]
@@ -178,7 +185,8 @@ def test_findings_declined_for_their_shape_never_reach_libcst(monkeypatch: pytes
     assert len(on_the_tree) == len(planned)
     shapes = Shapes(ast.parse(source), source.splitlines())
     settled = sorted((d.finding, d.reason) for d in token.settle(findings, shapes))
-    assert len(settled) == 2 and settled == on_the_tree
+    assert [reason.split(" ")[0] for _, reason in settled] == ["the", "attach()", "detach(token)"]
+    assert settled == on_the_tree
 
     def no_libcst(*args: object) -> None:
         raise AssertionError("libcst was used on a file whose every finding is declined")

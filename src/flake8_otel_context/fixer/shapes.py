@@ -20,6 +20,12 @@ Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 # The statements a call can sit in that libcst writes as a line of their own (a
 # ``SimpleStatementLine`` holding just it) when nothing else shares their lines.
 SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)
+# The statements that hold blocks: one statement of their block in both trees, whatever their body.
+COMPOUND: tuple[type[ast.stmt], ...] = (
+    ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+    *(getattr(ast, name) for name in ("Match", "TryStar") if hasattr(ast, name)),
+)
 
 
 @dataclass(frozen=True)
@@ -48,13 +54,33 @@ class Shapes:
         after = last[statement.end_col_offset :].strip()
         return not first[: statement.col_offset].strip() and (not after or after.startswith(b"#"))
 
+    def block_of(self, statement: ast.stmt) -> tuple[list[ast.stmt], int] | None:
+        """The statement list holding ``statement`` (a body, an ``else``, a handler's body...), and
+        its index there."""
+        return self._index[1].get(id(statement))
+
+    @staticmethod
+    def holds(statement: ast.stmt, node: SourceRange) -> bool:
+        """``node`` lies within ``statement`` (its decorators included)."""
+        start = (statement.lineno, statement.col_offset)
+        for decorator in getattr(statement, "decorator_list", ()):
+            start = min(start, (decorator.lineno, decorator.col_offset))
+        end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
+        return start <= (node.line, node.col) and (node.end_line, node.end_col) <= end
+
     def _line(self, number: int) -> str:
         return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
-    @cached_property
+    @property
     def _calls(self) -> dict[SourceRange, Located]:
-        """Every call by its position: one iterative walk (the nesting of real code can be deep)."""
+        return self._index[0]
+
+    @cached_property
+    def _index(self) -> tuple[dict[SourceRange, Located], dict[int, tuple[list[ast.stmt], int]]]:
+        """Every call by its position, and every statement's list: one iterative walk (the nesting
+        of real code can be deep)."""
         calls: dict[SourceRange, Located] = {}
+        blocks: dict[int, tuple[list[ast.stmt], int]] = {}
         stack: list[tuple[ast.AST, ast.stmt | None, Function | None]] = [(self._module, None, None)]
         while stack:
             node, statement, function = stack.pop()
@@ -62,6 +88,9 @@ class Shapes:
                 statement = node
             if isinstance(node, ast.Call) and statement is not None:
                 calls[SourceRange.of(node)] = Located(node, statement, function)
+            for _, value in ast.iter_fields(node):
+                if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                    blocks.update((id(item), (value, index)) for index, item in enumerate(value))
             inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
             stack.extend((child, statement, inner) for child in ast.iter_child_nodes(node))
-        return calls
+        return calls, blocks

@@ -24,7 +24,7 @@ from flake8_otel_context.fixer.statements import (
     try_finally,
     with_lines_above,
 )
-from flake8_otel_context.fixer.shapes import Function, Located, Shapes
+from flake8_otel_context.fixer.shapes import COMPOUND, Function, Located, Shapes
 from flake8_otel_context.fixer.tree import FixTree
 
 CODES = ("OTC301", "OTC302")
@@ -69,7 +69,9 @@ def settle(findings: list[Finding], shapes: Shapes) -> Iterator[Declined]:
         by_attach.setdefault(finding.anchor(Anchor.ATTACH) or finding.source_range, []).append(finding)
     for attach, group in by_attach.items():
         handoff = next((f.anchor(Anchor.HANDOFF) for f in group if f.anchor(Anchor.HANDOFF)), None)
-        reason = _handed_off(handoff) if handoff else _declined_shape(shapes.call_at(attach), shapes)
+        detaches = sorted({detach for finding in group for detach in finding.anchored(Anchor.DETACH)})
+        located = shapes.call_at(attach)
+        reason = _handed_off(handoff) if handoff else _declined_shape(located, detaches, shapes)
         if reason is not None:
             yield from (Declined(finding, reason) for finding in group)
 
@@ -81,22 +83,50 @@ def _handed_off(handoff: SourceRange) -> str:
     )
 
 
-def _declined_shape(located: Located | None, shapes: Shapes) -> str | None:
-    """``_guard``'s first decisions, on the ``ast``; None when they need the libcst tree."""
+def _declined_shape(located: Located | None, detaches: list[SourceRange], shapes: Shapes) -> str | None:
+    """``_guard``'s decisions up to its detaches nested in other code, on the ``ast``; None when
+    they need the libcst tree."""
     if located is None or not shapes.alone_on_its_lines(located.statement):
         return None
     call, statement = located.call, located.statement
     if isinstance(statement, ast.Expr) and statement.value is call:
         came_in = _ast_attaches_what_came_in(call, located.function)
-        return _SETTER if came_in is False else None
+        if came_in is None:
+            return None
+        return _nested_detach(statement, detaches, shapes) if came_in else _SETTER
     if (
         isinstance(statement, ast.Assign)
         and statement.value is call
         and len(statement.targets) == 1
         and isinstance(statement.targets[0], ast.Name)
     ):
-        return None
+        return _nested_detach(statement, detaches, shapes)
     return _RETURNED if isinstance(statement, ast.Return) else _STORED
+
+
+def _nested_detach(attach: ast.stmt, detaches: list[SourceRange], shapes: Shapes) -> str | None:
+    """``_cover``'s "detach nested in other code", on the ``ast``: the first statement after the
+    attach that holds a detach is neither the detach on a line of its own nor a ``try`` (or a
+    detach is nowhere after the attach in its block). None for anything else, and wherever a
+    statement that holds a detach shares its line, so the two trees list the block alike."""
+    placed = shapes.block_of(attach)
+    if placed is None or not detaches:
+        return None
+    block, position = placed
+    for statement in block[position + 1 :]:
+        inside = [detach for detach in detaches if shapes.holds(statement, detach)]
+        if not inside:
+            continue
+        if isinstance(statement, ast.Try) or not (
+            isinstance(statement, COMPOUND) or shapes.alone_on_its_lines(statement)
+        ):
+            return None
+        only = SourceRange.of(statement.value) if isinstance(statement, ast.Expr) else None
+        if len(inside) != len(detaches):
+            nested = next(d for d in detaches if d not in inside) if only in inside else inside[0]
+            return _elsewhere_at(nested)
+        return None if only in inside else _elsewhere_at(inside[0])
+    return _elsewhere_at(detaches[0])
 
 
 def _ast_attaches_what_came_in(attach: ast.Call, function: Function | None) -> bool | None:
@@ -293,9 +323,17 @@ def _contains(statement: cst.BaseStatement, node: cst.CSTNode, tree: FixTree) ->
 
 
 def _elsewhere(nested: cst.Call, tree: FixTree) -> str:
+    return _nested_at_line(tree.range(nested).start.line)
+
+
+def _elsewhere_at(nested: SourceRange) -> str:
+    return _nested_at_line(nested.line)
+
+
+def _nested_at_line(line: int) -> str:
     return (
-        f"detach(token) at line {tree.range(nested).start.line} is nested in other code; move it into "
-        "a finally that covers everything after attach() by hand"
+        f"detach(token) at line {line} is nested in other code; move it into a finally that covers "
+        "everything after attach() by hand"
     )
 
 
