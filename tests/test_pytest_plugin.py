@@ -418,3 +418,70 @@ def test_a_thread_subclass_with_its_own_init_is_reported_where_it_is_built(pytes
     where = (finding["file"], finding["line"], finding["column"], finding["code"])
     assert where == ("worker.py", 16, 18, "OTC103")
     assert finding["message"].startswith("OTC103 Worker() lost span 'request'")
+
+
+def test_a_worker_that_picks_its_parent_is_not_a_loss_and_one_that_inherits_a_stale_span_is(
+    pytester: pytest.Pytester,
+) -> None:
+    """A consumer that continues its message's trace (``context=`` extracted from the message) chose its
+    parent: carrying the caller's context would change nothing. A worker whose span joins whatever an
+    earlier task left attached on the pool thread did lose the caller's span."""
+    pytester.makepyfile(
+        consumer="""
+        import queue
+        from concurrent.futures import ThreadPoolExecutor
+        from opentelemetry import context, propagate, trace
+
+        tracer = trace.get_tracer(__name__)
+        MESSAGES = queue.Queue()
+
+        def produce():
+            with tracer.start_as_current_span("publish"):
+                headers = {}
+                propagate.inject(headers)
+                MESSAGES.put(headers)
+
+        def consume_one():
+            parent = propagate.extract(MESSAGES.get())
+            with tracer.start_as_current_span("process", context=parent):
+                return 1
+
+        def poll():
+            produce()
+            with tracer.start_as_current_span("poll"):
+                with ThreadPoolExecutor(1) as pool:
+                    return pool.submit(consume_one).result()
+
+        def leave_a_span_attached():
+            context.attach(trace.set_span_in_context(tracer.start_span("stale")))
+
+        def fetch():
+            with tracer.start_as_current_span("GET"):
+                return 1
+
+        def handle():
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(leave_a_span_attached).result()
+                with tracer.start_as_current_span("request"):
+                    return pool.submit(fetch).result()
+        """
+    )
+    pytester.makepyfile(
+        test_consumer="""
+        import consumer
+
+        def test_poll():
+            assert consumer.poll() == 1
+
+        def test_handle():
+            assert consumer.handle() == 1
+        """
+    )
+
+    result, findings = run(pytester, "--otel-context")
+
+    result.assert_outcomes(passed=2)
+    lost = [f for f in findings if f["code"] == "OTC102"]
+    assert [(f["line"], f["message"]) for f in lost] == [
+        (36, "OTC102 submit() lost span 'request': worker span 'GET' joined another trace")
+    ]

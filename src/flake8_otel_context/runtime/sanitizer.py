@@ -137,7 +137,15 @@ class Sanitizer:
                 execution.root_after_the_span_ended = True
         if not execution.first_span:
             execution.first_span = getattr(span, "name", "") or "?"
-            execution.lost = context.trace_id != crossed.get_span_context().trace_id
+            # A parent that is not the worker's current span was passed explicitly (context=...): the
+            # worker chose it (a consumer continuing its message's trace), and carrying the caller's
+            # context would not have changed it.
+            ambient = trace.get_current_span().get_span_context()
+            chosen = parent is not None and (parent.trace_id, parent.span_id) != (
+                ambient.trace_id,
+                ambient.span_id,
+            )
+            execution.lost = context.trace_id != crossed.get_span_context().trace_id and not chosen
             execution.joined_another = execution.lost and parent is not None
 
     def attached(self, token: object, site: Site, direct: bool) -> None:
