@@ -384,12 +384,22 @@ class _Body:
     @classmethod
     def of(cls, fn: FunctionFacts, root: ast.AST) -> _Body:
         body = cls(root, frozenset(id(s.call) for s in fn.sites if s.qualname == OTEL_DETACH))
-        for node in ast.walk(root):
-            for child in ast.iter_child_nodes(node):
-                body.parents[id(child)] = node
-            for _, value in ast.iter_fields(node):
-                if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
-                    body.slots.update((id(statement), (value, i)) for i, statement in enumerate(value))
+        parents, slots = body.parents, body.slots
+        pending = [root]
+        while pending:  # one pass over each node's fields gives parents, blocks and children
+            node = pending.pop()
+            for field_name in node._fields:
+                value = getattr(node, field_name, None)
+                if isinstance(value, ast.AST):
+                    parents[id(value)] = node
+                    pending.append(value)
+                elif isinstance(value, list) and value:
+                    if isinstance(value[0], ast.stmt):
+                        slots.update((id(statement), (value, i)) for i, statement in enumerate(value))
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            parents[id(item)] = node
+                            pending.append(item)
             if isinstance(node, ast.Call):
                 body.call_of_argument.update((id(arg), node) for arg in node.args)
             elif node is not root and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):

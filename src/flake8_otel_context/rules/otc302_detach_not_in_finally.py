@@ -25,8 +25,11 @@ from flake8_otel_context.rules.rule import Rule
 def check(analysis: Analysis) -> Iterator[Finding]:
     facts = analysis.facts
     for fn in facts.functions:
+        kept = pairs(fn, facts)
+        if not kept and not any(site.method == "__enter__" for site in fn.sites):
+            continue  # nearly every function: nothing attached, nothing entered by hand
         by_design = hands_tokens_out(fn, facts)
-        for pair in pairs(fn, facts):
+        for pair in kept:
             yield from _problems(pair, by_design, analysis)
         if not by_design:
             yield from _entered_by_hand(fn, analysis)
