@@ -93,14 +93,21 @@ def _escapes(fn: FunctionFacts, name: str, known: dict[int, frozenset[str]]) -> 
 def _loaded_not_as_owner(node: ast.AST) -> frozenset[str]:
     """The names ``node`` loads other than as the owner of an attribute (``span`` of ``span.end()``):
     one walk per function, however many spans it starts."""
-    method_owners: set[int] = set()
-    loads: list[ast.Name] = []
-    for n in ast.walk(node):
-        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
-            method_owners.add(id(n.value))
-        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
-            loads.append(n)
-    return frozenset(n.id for n in loads if id(n) not in method_owners)
+    loaded: set[str] = set()
+    pending = [node]
+    while pending:  # ``ast.walk`` without its generators, and without descending into owners
+        current = pending.pop()
+        for field_name in current._fields:
+            value = getattr(current, field_name, None)
+            for child in value if isinstance(value, list) else (value,):
+                if isinstance(child, ast.Name):
+                    if isinstance(child.ctx, ast.Load) and not (
+                        isinstance(current, ast.Attribute) and child is current.value
+                    ):
+                        loaded.add(child.id)
+                elif isinstance(child, ast.AST):
+                    pending.append(child)
+    return frozenset(loaded)
 
 
 class _WorkFinder:
