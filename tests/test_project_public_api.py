@@ -199,3 +199,35 @@ def test_what_counts_as_a_call_that_makes_spans(tmp_path: Path, callee: str, tra
     write(tmp_path, {"pkg/__init__.py": ""})
     model = load_project([str(tmp_path)], cache_directory=False)
     assert (model.call_traced(callee) is not None) is traced
+
+
+def test_a_worker_whose_requests_run_with_instrumentation_suppressed_makes_no_span(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/client.py": """\
+            import threading
+            import requests
+            from opentelemetry import trace
+            from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, attach, detach, set_value
+            tracer = trace.get_tracer(__name__)
+
+            def _request(url):
+                token = attach(set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+                try:
+                    return requests.get(url)
+                finally:
+                    detach(token)
+
+            def refresh(url):
+                _request(url)
+
+            def plain(url):
+                requests.get(url)
+
+            def get(url):
+                with tracer.start_as_current_span("get"):
+                    threading.Thread(target=refresh, args=(url,)).start()
+                    threading.Thread(target=plain, args=(url,)).start()
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "pkg/client.py", SpanScope.PROJECT) == [(23, "OTC103")]

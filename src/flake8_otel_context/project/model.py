@@ -755,6 +755,8 @@ class ProjectModel:
 
     def _makes_spans(self, ref: FunctionRef) -> Evidence | None:
         function = ref.function
+        if function.suppresses:
+            return None  # its instrumented calls run with instrumentation suppressed
         if function.opens_span:
             return Evidence(f"opens span {function.span_name!r}" if function.span_name else "opens a span")
         wrapper = INSTRUMENTED_ENTRY_POINTS.get(ref.module.name.partition(".")[0])

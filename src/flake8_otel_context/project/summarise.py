@@ -298,6 +298,8 @@ class ModuleReader:
             summary.opens_span, summary.span_line = True, node.lineno
             summary.span_name = span_name_of(span_decorator) or node.name
         for site in fn.sites:
+            if _suppresses_instrumentation(site.call):
+                summary.suppresses = True
             if not summary.opens_span and (site.spans or site.method in _SPAN_STARTS):
                 summary.opens_span = True
                 if site.spans:
@@ -428,3 +430,17 @@ def _offloaded(awaited: ast.expr) -> ast.expr | None:
     if name == "to_thread" and awaited.args:
         return awaited.args[0]
     return None
+
+
+_SUPPRESSING = frozenset({"suppress_instrumentation", "suppress_http_instrumentation"})
+
+
+def _suppresses_instrumentation(call: ast.Call) -> bool:
+    """``suppress_instrumentation()`` (OpenTelemetry's, logfire's), or a context value set under
+    a suppress key (``set_value(_SUPPRESS_INSTRUMENTATION_KEY, True)``): instrumented calls made
+    while it holds make no spans."""
+    if last_name(call.func) in _SUPPRESSING:
+        return True
+    return last_name(call.func) == "set_value" and any(
+        "SUPPRESS" in (last_name(argument) or "").upper() for argument in call.args[:1]
+    )

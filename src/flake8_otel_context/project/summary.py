@@ -66,6 +66,9 @@ class FunctionSummary:
     # Its body is a loop that runs for as long as its thread does (a queue drainer, a batch loop): as a
     # thread's target it serves many requests, none of them its parent.
     serves: bool = False
+    # It suppresses instrumentation (``with suppress_instrumentation():``, a suppress key attached):
+    # the instrumented calls it makes make no spans.
+    suppresses: bool = False
 
 
 @dataclass
