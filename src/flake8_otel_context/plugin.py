@@ -48,8 +48,9 @@ class OtelContextChecker:
                 "Where boundaries are assumed to run with a span active in the caller: 'project' "
                 "(inside a span opened in this file or, through the project's calls, in another "
                 "module, a tracing helper or an instrumented entry point), 'lexical' (only this "
-                "file, read alone), 'public' (also every public function of a package, which users "
-                "call under their own spans), 'async' (also every async def), 'function' (also "
+                "file, read alone), 'public' (also a package's public API, which users call under "
+                "their own spans, but not its set-up or tear-down steps), 'async' (also every async "
+                "def), 'function' (also "
                 "every function), 'everywhere' (also module level). Default: %(default)s"
             ),
         )

@@ -13,7 +13,10 @@ class SpanScope(str, enum.Enum):
     start_as_current_span`` blocks, span decorators, attaches and same-file callers inside spans; the
     project model also sees spans opened in other modules, the project's own tracing helpers and the
     entry points instrumentation runs inside a server span (routes, tasks, servicers). Every scope but
-    ``lexical`` reads the project; the wider ones assume spans neither can see.
+    ``lexical`` reads the project; the wider ones assume spans neither can see. The default,
+    ``public``, assumes one: users call a package's public API for their work under their own spans
+    (not its set-up or tear-down steps), reported only where the worker is shown, not guessed, to
+    make spans.
     """
 
     @property
@@ -26,7 +29,7 @@ class SpanScope(str, enum.Enum):
 
     PROJECT = "project"  # where a span is current in this file or, through the project's calls, in another
     LEXICAL = "lexical"  # only where a span is visibly current (this file, read alone)
-    PUBLIC = "public"  # ... project, and every public function of a package (users call it in a span)
+    PUBLIC = "public"  # ... project, and a package's public API (users call it in their spans): the default
     ASYNC = "async"  # ... and in every ``async def`` (request handlers of async frameworks)
     FUNCTION = "function"  # ... and in every function
     EVERYWHERE = "everywhere"  # ... and module level, and files that never mention OpenTelemetry
@@ -43,7 +46,7 @@ class SpanScope(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Settings:
-    span_scope: SpanScope = SpanScope.PROJECT
+    span_scope: SpanScope = SpanScope.PUBLIC
     # Qualified or bare names of callables, decorators and executor classes that carry the context
     # themselves; "threading" declares threads and thread pools instrumented for the whole project.
     propagating: frozenset[str] = frozenset()
