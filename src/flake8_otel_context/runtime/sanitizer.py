@@ -18,7 +18,6 @@ from opentelemetry.trace import Span
 
 from flake8_otel_context.runtime.notes import Notes
 from flake8_otel_context.runtime.sites import Project, Site
-from flake8_otel_context.runtime.verdicts import attach_findings
 
 Phase = Literal["", "setup", "call", "teardown"]
 
@@ -201,6 +200,9 @@ class Sanitizer:
                     continue
             with self._lock:
                 self._attachments.pop(id(record.token), None)
+            # The linter is imported only when an attach is judged: most suites never need it.
+            from flake8_otel_context.runtime.verdicts import attach_findings
+
             for site, code in attach_findings(record.site):
                 self._note(site, code, _never_detached(record.site, site), record.test)
 
