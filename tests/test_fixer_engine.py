@@ -193,3 +193,18 @@ def test_findings_declined_for_their_shape_never_reach_libcst(monkeypatch: pytes
 
     monkeypatch.setattr(engine, "FixTree", no_libcst)
     assert [(d.finding, d.reason) for d in fix_source(source).declined] == on_the_tree
+
+
+def test_what_is_left_when_the_rounds_run_out_is_declined_not_reported_as_rewritten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A report (JSON, SARIF, the summary) reads every finding without a reason as rewritten: one the
+    fixer had no round left for must say so."""
+    monkeypatch.setattr(engine, "_MAX_ROUNDS", 1)
+
+    result = fix_source(NESTED)
+
+    assert result.rounds == 1
+    left = [item for item in result.declined if item.reason.startswith("left after 1 rounds")]
+    assert [item.finding.code for item in left] == ["OTC302"]
+    assert all(reason is not None for finding, reason in result.in_input() if finding.code == "OTC302")

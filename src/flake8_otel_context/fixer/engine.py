@@ -87,9 +87,7 @@ def fix_source(
         findings, shapes = _findings(result.source, options, project, path)
         if not result.found:
             result.found = findings
-        result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]
-        result.declined += [Declined(f, _hazardous(f)) for f in findings if f.code in FIXES and f.hazards]
-        fixable = _fixable([f for f in findings if f.code in FIXES and not f.hazards], shapes, result)
+        fixable = _triage(findings, shapes, result)
         if not fixable:
             break
         tree = FixTree(result.source, options.style)
@@ -110,8 +108,24 @@ def fix_source(
         result.source = module.code
         result.rounds += 1
         result.fixed += [finding for edit in chosen for finding in edit.findings]
+    else:  # the rounds ran out: what is still found was not rewritten, and must not read as if it were
+        findings, shapes = _findings(result.source, options, project, path)
+        left = _triage(findings, shapes, result)
+        reason = (
+            f"left after {_MAX_ROUNDS} rounds of rewrites that each made room for the next; "
+            "run the fixer again"
+        )
+        result.declined += [Declined(f, reason) for group in left.values() for f in group]
     result.declined.sort(key=lambda d: d.finding)
     return result
+
+
+def _triage(findings: list[Finding], shapes: Shapes, result: FixResult) -> dict[Plan, list[Finding]]:
+    """Decline (into ``result``, replacing the last round's) what no rewrite can fix or what the
+    analysis already rules out; the rest, by fix, for a libcst tree."""
+    result.declined = [Declined(f, _manual(f)) for f in findings if f.code not in FIXES]
+    result.declined += [Declined(f, _hazardous(f)) for f in findings if f.code in FIXES and f.hazards]
+    return _fixable([f for f in findings if f.code in FIXES and not f.hazards], shapes, result)
 
 
 def _fixable(findings: list[Finding], shapes: Shapes, result: FixResult) -> dict[Plan, list[Finding]]:
