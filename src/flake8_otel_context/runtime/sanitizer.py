@@ -189,6 +189,9 @@ class Sanitizer:
             if execution.lost and not execution.serves_many:
                 crossing = execution.crossing
                 self._note(crossing.site, crossing.code, _lost(execution), crossing.test)
+        with self._lock:  # a long suite must not keep every span it crossed under
+            self._executions = [e for e in self._executions if not e.settled]
+            self._threads = {t: e for t, e in self._threads.items() if not e.settled}
         for record in attachments:
             if not record.direct:
                 continue
