@@ -87,6 +87,20 @@ UNTRACED_METHODS = frozenset(
 )  # fmt: skip
 
 
+# Of those, the methods that read or convert data an object already holds (strings, models,
+# responses): never a request, even on an object of an instrumented library (an OpenAI response's
+# ``model_dump()``, a ``requests.Response``'s header ``lower()``), unlike ``get`` or ``set`` on a client.
+DATA_METHODS = frozenset(
+    {
+        "format", "join", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "lower",
+        "upper", "startswith", "endswith", "encode", "decode", "splitlines", "partition",
+        "keys", "values", "items", "copy", "index", "count", "hexdigest", "digest", "isoformat",
+        "total_seconds", "tolist", "model_dump", "model_dump_json", "dict", "to_dict", "json",
+        "raise_for_status",
+    }
+)  # fmt: skip
+
+
 def instrumented(qualified: str) -> bool:
     """``qualified`` names something in a library whose calls make spans once instrumented."""
     return any(qualified == name or qualified.startswith(name + ".") for name in INSTRUMENTED_LIBRARIES)

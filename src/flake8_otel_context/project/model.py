@@ -24,12 +24,13 @@ from functools import cached_property
 
 from flake8_otel_context.analysis.values import Kind, class_kind
 from flake8_otel_context.project.libraries import (
+    DATA_METHODS,
     INSTRUMENTED_ENTRY_POINTS,
     UNTRACED_METHODS,
     instrumented,
 )
 from flake8_otel_context.project.cache import SummaryCache
-from flake8_otel_context.project.summary import ClassSummary, FunctionSummary, ModuleSummary, Value
+from flake8_otel_context.project.summary import Call, ClassSummary, FunctionSummary, ModuleSummary, Value
 
 _MAX_DEPTH = 30
 _BUILTINS = frozenset(dir(builtins))
@@ -144,6 +145,12 @@ class ProjectModel:
         self._aliases = {
             alias: self.modules[name] for alias, name in (aliases or {}).items() if name in self.modules
         }
+        # Each module's longest name, the one its distribution imports it by (``google.adk.runners``
+        # for the module found as ``adk.runners`` under the namespace package ``google/``).
+        self._full_names = {summary.name: summary.name for summary in summaries}
+        for alias, module in self._aliases.items():
+            if len(alias) > len(self._full_names[module.name]):
+                self._full_names[module.name] = alias
         self.by_path = {summary.path: summary for summary in summaries}
         self._traced: dict[str, Evidence | None] = {}
         self._memo: dict[str, dict[str, Any]] = {}
@@ -155,7 +162,7 @@ class ProjectModel:
     def prepare(self) -> ProjectModel:
         """Answer the whole-project questions now, once, in the process that builds the model: flake8
         forks its workers after, and each would otherwise work them out again."""
-        _ = self._live, self._tracing_helpers, self._methods_by_name, self._subclasses
+        _ = self._live, self._tracing_helpers, self._methods_by_name, self._subclasses, self._callers
         return self
 
     # -- names -------------------------------------------------------------------------------------
@@ -333,7 +340,10 @@ class ProjectModel:
                 named = self.class_named(callee)
                 return named[0] if named else None
             if isinstance(found, FunctionRef):
-                for value in found.function.returns:
+                returns = found.function.returns
+                if any(value.ref is None and value.kind is None for value in returns):
+                    return None  # a factory that may also build what the model cannot read
+                for value in returns:
                     if value.ref:
                         named_class = self._instance_class(value.ref, depth + 1)
                         if named_class:
@@ -398,14 +408,41 @@ class ProjectModel:
 
     @cached_property
     def _subclasses(self) -> dict[str, list[str]]:
-        """Each project class's direct subclasses in the project (for calls through a base class)."""
+        """Each project class's direct subclasses in the project (for calls through a base class),
+        and each ``Protocol``'s implementations (for calls through an annotation that names it)."""
         found: dict[str, list[str]] = {}
+        protocols: list[tuple[str, ClassSummary]] = []
         for module in self.modules.values():
             for cls in module.classes.values():
+                qualified = f"{module.name}.{cls.name}"
+                if self._is_protocol(qualified):
+                    protocols.append((qualified, cls))
                 for base in cls.bases:
                     named = self.class_named(base)
                     if named is not None:
-                        found.setdefault(named[0], []).append(f"{module.name}.{cls.name}")
+                        found.setdefault(named[0], []).append(qualified)
+        for qualified, protocol in protocols:
+            found.setdefault(qualified, []).extend(self._implementations(protocol))
+        return found
+
+    def _is_protocol(self, qualified: str) -> bool:
+        named = self.class_named(qualified)
+        return named is not None and any(base.rpartition(".")[2] == "Protocol" for base in named[1].bases)
+
+    def _implementations(self, protocol: ClassSummary) -> list[str]:
+        """The project classes that implement a ``Protocol`` without naming it as a base: those
+        that define every method it declares and are named after it (``OpenAIChatGenerator`` for
+        ``ChatGenerator``). A protocol of one common method (``run``) would otherwise match every
+        class that has one."""
+        found = []
+        for module in self.modules.values():
+            for cls in module.classes.values():
+                if cls.name == protocol.name or not cls.name.endswith(protocol.name):
+                    continue
+                qualified = f"{module.name}.{cls.name}"
+                defined = {method for _, ancestor in self._mro(qualified) for method in ancestor.methods}
+                if defined.issuperset(protocol.methods):
+                    found.append(qualified)
         return found
 
     def overrides(self, ref: FunctionRef) -> list[FunctionRef]:
@@ -486,7 +523,7 @@ class ProjectModel:
         seen: list[tuple[FunctionRef, Origin]] = []
         assumed: list[tuple[FunctionRef, Origin]] = []
         for module in self.modules.values():
-            instrumented_by = INSTRUMENTED_ENTRY_POINTS.get(module.name.partition(".")[0])
+            instrumented_by = self._instrumented_entry_points(module)
             for function in module.functions.values():
                 ref = FunctionRef(module, function)
                 if instrumented_by is not None and self._wrapped(module, function, instrumented_by[1]):
@@ -540,6 +577,11 @@ class ProjectModel:
                 if owner and "." not in owner:
                     found.setdefault(method, []).append(FunctionRef(module, function))
         return found
+
+    def _instrumented_entry_points(self, module: ModuleSummary) -> tuple[str, frozenset[str]] | None:
+        """What an instrumentation wraps in the distribution ``module`` belongs to, keyed by the top
+        of the name it is imported by (``google`` for ``google.adk``, a namespace package)."""
+        return INSTRUMENTED_ENTRY_POINTS.get(self._full_names[module.name].partition(".")[0])
 
     def _pipeline_method(self, module: ModuleSummary, function: FunctionSummary) -> bool:
         """A method of a span processor or exporter (one of OpenTelemetry's, a subclass of one, or a
@@ -633,11 +675,13 @@ class ProjectModel:
         target = self.resolve_call(callee)
         return isinstance(target, FunctionRef) and target.function.serves
 
-    def call_traced(self, callee: str) -> Evidence | None:
-        """Why calling ``callee`` may make a span, or None when nothing shows it can."""
+    def call_traced(self, callee: str, caller: FunctionRef | None = None) -> Evidence | None:
+        """Why calling ``callee`` (in ``caller``, when known) may make a span, or None when nothing
+        shows it can."""
         tag, _, rest = callee.partition(":")
         if tag == "p":
-            return Evidence(f"calls {rest}(), a callable it is given", strong=False)
+            passed = self._passed_traced(caller, rest, 0) if caller is not None else None
+            return passed or Evidence(f"calls {rest}(), a callable it is given", strong=False)
         if tag == "b":
             return (
                 None
@@ -648,7 +692,12 @@ class ProjectModel:
         if isinstance(target, ClassSummary):
             return None
         if isinstance(target, FunctionRef):
-            return self._any_traced(self.overrides(target))
+            found = self._any_traced(self.overrides(target))
+            owner = target.function.name.rpartition(".")[0]
+            if found is None and self._is_protocol(f"{target.module.name}.{owner}"):
+                return Evidence(f"calls {target.function.name}(), an interface whose implementations "
+                                "the analysis cannot see", strong=False)  # fmt: skip
+            return found
         # A class is only constructed, or one of its class or static methods runs
         # (``SchemaField.from_api_repr``, OpenTelemetry's ``ReadableSpan(...)``): no request, and
         # nothing reads the current context.
@@ -663,6 +712,8 @@ class ProjectModel:
             )
         if tag == "m":
             instance, _, method = rest.rpartition("|")
+            if method in DATA_METHODS:
+                return None
             root = instance.split("#")[0].removesuffix("()")
             if self._instrumented(root):
                 if instance.endswith("()"):  # ``requests.get(url).json()``: the request is the call
@@ -681,6 +732,60 @@ class ProjectModel:
         if tag == "u" and rest not in UNTRACED_METHODS:
             return self._implementations_traced(rest)
         return None
+
+    def worker_traced(self, ref: FunctionRef) -> Evidence | None:
+        """Why a boundary's worker may make spans: what ``traced`` says, or, where it only calls a
+        callable it is given, what the project's callers hand it (asked for workers only: read for
+        every function, callbacks handed around a client would make every method traced)."""
+        why = self.traced(ref)
+        if why is not None and why.strong:
+            return why
+        for call in ref.function.calls:
+            tag, _, name = call.callee.partition(":")
+            passed = self._passed_traced(ref, name, 0) if tag == "p" else None
+            if passed is not None and (why is None or passed.rank > why.rank):
+                why = passed
+        return why
+
+    def _passed_traced(self, ref: FunctionRef, parameter: str, depth: int) -> Evidence | None:
+        """Why the function the project's callers pass as ``parameter`` of ``ref`` (or of the
+        function ``ref`` is nested in) may make spans: ``create_thread(target)`` runs what
+        ``Runner.run`` hands it. None when no caller in the project passes one that does."""
+        owner: FunctionRef | None = ref
+        while owner is not None and parameter not in owner.function.params:
+            owner = self.function(ref.module.name, owner.function.name.rpartition(".")[0])
+        if owner is None or depth > 2:
+            return None
+        params = owner.function.params
+        bound = 1 if params[:1] in (["self"], ["cls"]) else 0
+        best: Evidence | None = None
+        for caller, call in self._callers.get(owner.qualified, []):
+            offset = bound if call.callee.startswith("m:") else 0
+            passed = call.passes.get(parameter) or call.passes.get(str(params.index(parameter) - offset))
+            if passed is None:
+                continue
+            tag, _, name = passed.partition(":")
+            why = (
+                self._passed_traced(caller, name, depth + 1)
+                if tag == "p"
+                else self._any_traced(self.callees(passed))
+            )
+            if why is not None and (best is None or why.rank > best.rank):
+                best = why.because(f"calls {parameter}(), given by {caller.function.name}(), so it")
+        return best
+
+    @cached_property
+    def _callers(self) -> dict[str, list[tuple[FunctionRef, Call]]]:
+        """The project's calls that hand functions over, by the function they call."""
+        found: dict[str, list[tuple[FunctionRef, Call]]] = {}
+        for module in self.modules.values():
+            for function in module.functions.values():
+                caller = FunctionRef(module, function)
+                for call in function.calls:
+                    target = self.resolve_call(call.callee) if call.passes else None
+                    if isinstance(target, FunctionRef):
+                        found.setdefault(target.qualified, []).append((caller, call))
+        return found
 
     def _implementations_traced(self, method: str) -> Evidence | None:
         """A method of an object of unknown type, where the project's own classes implement that
@@ -759,7 +864,7 @@ class ProjectModel:
             return None  # its instrumented calls run with instrumentation suppressed
         if function.opens_span:
             return Evidence(f"opens span {function.span_name!r}" if function.span_name else "opens a span")
-        wrapper = INSTRUMENTED_ENTRY_POINTS.get(ref.module.name.partition(".")[0])
+        wrapper = self._instrumented_entry_points(ref.module)
         if wrapper is not None and self._wrapped(ref.module, function, wrapper[1]):
             return Evidence(f"runs in a span of {wrapper[0]}")
         why: Evidence | None = None

@@ -208,8 +208,9 @@ class ModuleReader:
             bound = self._values.bindings(expr, fn)
             if bound:
                 last = bound[-1]
-                if last.is_annotation:
-                    return self._annotation(last.value)
+                declared = next((b for b in bound if b.is_annotation), None)
+                if declared is not None:  # ``instance: Component = component["instance"]``
+                    return self._annotation(declared.value)
                 if last.value is expr:
                     return None
                 scope = self._owner(expr.id, fn)
@@ -308,20 +309,43 @@ class ModuleReader:
                 else:
                     summary.span_line = site.call.lineno
                     summary.span_name = span_name_of(site.call) or node.name
-            summary.calls.append(Call(self.callee(site.call.func, fn), site.call.lineno, self._under(site)))
+            callee = self.callee(site.call.func, fn)
+            call = Call(callee, site.call.lineno, self._under(site))
+            if callee.startswith(("f:", "m:")):
+                call.passes = self._functions_passed(site.call, fn)
+            summary.calls.append(call)
             if site.qualname in _CAPTURES:
                 summary.captures = True
             if site.qualname == OTEL_ATTACH or _enters_a_context(site):
                 summary.enters = True
             if _reenters_a_parameter(site, params):
                 summary.reenters = True
-        summary.returns = [self._value(value, fn) for value in fn.returns]
+        # ``return None`` is no instance; any other value the summary cannot name still counts, so a
+        # factory with one return the model cannot read is not taken for its one readable return.
+        summary.returns = [
+            self._value(value, fn)
+            for value in fn.returns
+            if not (isinstance(value, ast.Constant) and value.value is None)
+        ]
         summary.yields_in_span = any(spans for _, spans in fn.yields)
         summary.yield_withs = sorted({self.callee(entered.func, fn) for entered in fn.yield_withs})
         summary.return_calls = [self.callee(v.func, fn) for v in fn.returns if isinstance(v, ast.Call)]
         summary.entry = self._entry(fn, node)
         summary.serves = loops_forever(node.body)
         return summary
+
+    def _functions_passed(self, call: ast.Call, fn: FunctionFacts) -> dict[str, str]:
+        """The arguments of ``call`` that name a function or method (``target=self._run``), as the
+        callee references a call to them would have."""
+        passed = {}
+        arguments = [(str(index), arg) for index, arg in enumerate(call.args)]
+        arguments += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
+        for key, argument in arguments:
+            if isinstance(argument, (ast.Name, ast.Attribute)):
+                reference = self.callee(argument, fn)
+                if reference.startswith(("f:", "m:")):
+                    passed[key] = reference
+        return passed
 
     def _under(self, site: Site) -> str | None:
         if site.spans:

@@ -37,6 +37,9 @@ class Call:
     # first, whose helper the model may find to open one (``"with:REF;REF"``). None when nothing
     # encloses it.
     under: str | None = None
+    # The functions it hands over as arguments (``create_thread(target=_main)``, ``run(entries,
+    # upload)``), by position (``"1"``) or keyword: what a callee that runs a parameter runs.
+    passes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -91,7 +91,7 @@ class ProjectView:
             name = self.qualified(local)
             ref = self.model.function(self.module, name) if name else None
             if ref is not None:
-                why = self.model.traced(ref)
+                why = self.model.worker_traced(ref)
                 return why.because(f"{ref.function.name}()") if why else None
             found = None
             for site in local.sites:  # a lambda: what its body calls
@@ -102,5 +102,7 @@ class ProjectView:
         callee = self._reader.callee(worker, fn)
         if self.model.serves(callee):
             return None  # another module's loop for the life of its thread: no request is its parent
-        why = self.model.call_traced(callee)
+        name = self.qualified(fn)
+        caller = self.model.function(self.module, name) if name else None
+        why = self.model.call_traced(callee, caller)
         return why.because("the worker") if why else None

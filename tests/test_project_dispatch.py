@@ -1,0 +1,242 @@
+"""How the project model follows work handed over without a direct call: a callable passed to a
+helper that runs it on a thread, an object typed by a ``Protocol``, a factory with a path it cannot
+read, a variable typed by its annotation, and a namespace package's instrumented entry points.
+
+Each was a miss on the application corpus (README, "Recall on application code"); each case below
+is the shape of a real one, and each has its counterpart that must stay quiet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flake8_otel_context.analysis.settings import SpanScope
+from tests.test_project_model import write
+from tests.test_project_public_api import codes
+
+THREADS = """\
+    import threading
+
+    def create_thread(target):
+        return threading.Thread(target=target)
+"""
+
+
+def test_a_helper_runs_what_its_callers_hand_it(tmp_path: Path) -> None:
+    # google-adk's ``create_thread(target)``: the thread runs whatever ``Runner.run`` passes.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/threads.py": THREADS,
+        "lib/runner.py": """\
+            import requests
+            from lib.threads import create_thread
+
+            class Runner:
+                def run(self, url):
+                    def _main():
+                        requests.get(url)
+                    create_thread(target=_main).start()
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/threads.py", SpanScope.PUBLIC) == [(4, "OTC103")]
+
+
+def test_a_helper_whose_callers_hand_it_untraced_work_stays_quiet(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/threads.py": THREADS,
+        "lib/runner.py": """\
+            from lib.threads import create_thread
+
+            class Runner:
+                def run(self, numbers):
+                    def _main():
+                        sum(numbers)
+                    create_thread(target=_main).start()
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/threads.py", SpanScope.PUBLIC) == []
+
+
+PROTOCOL = """\
+    from typing import Protocol
+
+    class ChatGenerator(Protocol):
+        def run(self, messages): ...
+"""
+EXTRACTOR = """\
+    from concurrent.futures import ThreadPoolExecutor
+    from lib.types import ChatGenerator
+
+    class Extractor:
+        def __init__(self, generator: ChatGenerator):
+            self._generator = generator
+
+        def _one(self, prompt):
+            return self._generator.run([prompt])
+
+        def extract(self, prompts):
+            with ThreadPoolExecutor() as pool:
+                return list(pool.map(self._one, prompts))
+"""
+
+
+def test_a_protocol_runs_the_classes_named_after_it(tmp_path: Path) -> None:
+    # haystack's ``ChatGenerator`` protocol: ``OpenAIChatGenerator`` implements it without naming it.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/types.py": PROTOCOL,
+        "lib/extractor.py": EXTRACTOR,
+        "lib/openai_chat.py": """\
+            import openai
+
+            class OpenAIChatGenerator:
+                def __init__(self):
+                    self.client = openai.OpenAI()
+
+                def run(self, messages):
+                    return self.client.chat.completions.create(messages=messages)
+        """,
+        "lib/echo.py": """\
+            class Echo:
+                def run(self, messages):
+                    return messages
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/extractor.py", SpanScope.PUBLIC) == [(13, "OTC102")]
+
+
+def test_a_class_that_only_shares_a_method_name_does_not_implement_a_protocol(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/types.py": PROTOCOL,
+        "lib/extractor.py": EXTRACTOR,
+        "lib/fetcher.py": """\
+            import requests
+
+            class Fetcher:
+                def run(self, messages):
+                    return requests.get("https://example.org")
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/extractor.py", SpanScope.PUBLIC) == []
+
+
+def test_a_factory_with_a_return_the_model_cannot_read_builds_an_unknown_class(tmp_path: Path) -> None:
+    # mem0's ``EmbedderFactory.create``: a mock on one path, a class loaded by name on the other.
+    # Taking the mock for the answer hid every real embedder.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/factory.py": """\
+            import importlib
+
+            class MockEmbedder:
+                def embed(self, text):
+                    return [0.0]
+
+            def create(provider):
+                if provider == "mock":
+                    return MockEmbedder()
+                module, _, name = provider.rpartition(".")
+                embedder = getattr(importlib.import_module(module), name)
+                return embedder()
+        """,
+        "lib/openai_embedder.py": """\
+            import openai
+
+            class OpenAIEmbedder:
+                def __init__(self):
+                    self.client = openai.OpenAI()
+
+                def embed(self, text):
+                    return self.client.embeddings.create(input=text)
+        """,
+        "lib/memory.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+            from opentelemetry import trace
+            from lib.factory import create
+
+            tracer = trace.get_tracer(__name__)
+
+            class Memory:
+                def __init__(self, provider):
+                    self.embedder = create(provider)
+
+                def _vectors(self, query):
+                    return self.embedder.embed(query)
+
+                def search(self, query):
+                    with tracer.start_as_current_span("search"):
+                        with ThreadPoolExecutor() as pool:
+                            return pool.submit(self._vectors, query).result()
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/memory.py", SpanScope.PUBLIC) == [(17, "OTC102")]
+
+
+def test_a_variable_is_what_its_annotation_says(tmp_path: Path) -> None:
+    # haystack's ``instance: Component = component["instance"]``, run by a lambda on the loop's
+    # default executor inside the pipeline's own span: a plugin the analysis cannot read.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/component.py": """\
+            from typing import Protocol
+
+            class Component(Protocol):
+                def run(self, **inputs): ...
+        """,
+        "lib/pipeline.py": """\
+            import asyncio
+            from opentelemetry import trace
+            from lib.component import Component
+
+            tracer = trace.get_tracer(__name__)
+
+            async def run_component(component, inputs):
+                instance: Component = component["instance"]
+                with tracer.start_as_current_span("component"):
+                    loop = asyncio.get_running_loop()
+                    return await loop.run_in_executor(None, lambda: instance.run(**inputs))
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/pipeline.py", SpanScope.PUBLIC) == [(11, "OTC101")]
+
+
+def test_reading_a_response_an_instrumented_library_returned_makes_no_request(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/embedder.py": """\
+            import asyncio
+            from openai.types import CreateEmbeddingResponse
+
+            class Embedder:
+                def local(self, response: CreateEmbeddingResponse):
+                    return response.model_dump()
+
+                async def embed(self, response):
+                    loop = asyncio.get_running_loop()
+                    return await loop.run_in_executor(None, self.local, response)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/embedder.py", SpanScope.PUBLIC) == []
+
+
+def test_a_namespace_package_s_instrumented_entry_points_are_known_by_its_full_name(tmp_path: Path) -> None:
+    # ``google/adk/``: the modules are found as ``adk.*`` under the namespace package ``google``;
+    # openinference's instrumentation wraps ``google.adk``'s ``Runner.run_async`` in a span.
+    write(tmp_path, {
+        "google/adk/__init__.py": "",
+        "google/adk/runners.py": """\
+            import asyncio
+            import requests
+
+            def _fetch(url):
+                return requests.get(url)
+
+            class Runner:
+                async def run_async(self, url):
+                    loop = asyncio.get_running_loop()
+                    return await loop.run_in_executor(None, _fetch, url)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "google/adk/runners.py", SpanScope.PROJECT) == [(10, "OTC101")]
