@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.tokens import (
+    leaks_an_unread_value,
     restored_by_enclosing_with,
     restores_a_saved_context,
     token_discarded,
@@ -22,6 +23,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             and token_discarded(site)
             and not restored_by_enclosing_with(site)
             and not restores_a_saved_context(site.function)
+            and not leaks_an_unread_value(site, analysis.facts, analysis.project)
         ):
             yield RULE.finding(site.call)
 
