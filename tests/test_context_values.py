@@ -25,6 +25,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.checker import analyze, analyze_source
 from flake8_otel_context.project.load import load_project
+from flake8_otel_context.project.summarise import summarise
 
 # -- at run time -----------------------------------------------------------------------------------
 
@@ -114,6 +115,30 @@ def test_leaking_a_value_a_span_processor_reads_tags_later_unrelated_spans() -> 
 
 
 # -- the rule ----------------------------------------------------------------------------------------
+
+def test_every_spelling_of_get_value_is_indexed_as_a_key_reference() -> None:
+    source = """\
+import opentelemetry.context
+from opentelemetry import context as ctx
+from opentelemetry.context import get_value as read
+from pkg import keys
+from pkg.keys import WORKFLOW
+
+LOCAL = "local"
+
+
+def tag(key, get_value):
+    opentelemetry.context.get_value("a")
+    ctx.get_value(keys.WORKFLOW)
+    read(WORKFLOW)
+    read(key=LOCAL)
+    read(key)
+    get_value("not OpenTelemetry's")
+"""
+    summary = summarise(source, "pkg.tags", "pkg/tags.py", False)
+    assert summary.context_reads == ["?", "n:pkg.keys.WORKFLOW", "n:pkg.tags.LOCAL", "s:a"]
+    assert summary.constants == {"LOCAL": "local"}
+
 
 SETTERS = """\
 from opentelemetry import context as otel_context
