@@ -31,6 +31,7 @@ def span_records(exporter: InMemorySpanExporter) -> list[dict[str, Any]]:
                 "trace_id": span.context.trace_id,
                 "span_id": span.context.span_id,
                 "parent_id": span.parent.span_id if span.parent else None,
+                "attributes": dict(span.attributes or {}),
             }
         )
     return records
@@ -64,6 +65,18 @@ def mismatches(records: list[dict[str, Any]], expected: dict[str, str | None]) -
     return problems
 
 
+def attribute_mismatches(records: list[dict[str, Any]], expected: dict[str, dict[str, Any]]) -> list[str]:
+    """Every span named in ``expected`` (span name -> attribute -> value, None for not set) whose
+    attributes differ: a context value that leaks tags spans it was never meant for."""
+    problems = []
+    for record in records:
+        for key, value in expected.get(record["name"], {}).items():
+            actual = record.get("attributes", {}).get(key)
+            if actual != value:
+                problems.append(f"{record['name']}: expected {key}={value!r}, got {actual!r}")
+    return problems
+
+
 def main(path: str) -> int:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
@@ -75,8 +88,10 @@ def main(path: str) -> int:
     provider.force_flush()
     records = span_records(exporter) + list(namespace.get("EXTRA_SPANS", []))
     expected = namespace["EXPECTED_PARENTS"]
+    problems = mismatches(records, expected)
+    problems += attribute_mismatches(records, namespace.get("EXPECTED_ATTRIBUTES", {}))
     json.dump(
-        {"spans": records, "expected": expected, "mismatches": mismatches(records, expected)},
+        {"spans": records, "expected": expected, "mismatches": problems},
         sys.stdout,
         indent=1,
     )

@@ -1,6 +1,9 @@
-"""The project model, proved on a small service whose boundaries sit in a module that never imports
-OpenTelemetry (fixtures/project): the linter reports exactly the marked lines, and running the
-service under the SDK shows exactly those requests losing their span."""
+"""The project model, proved on small projects: the linter reports exactly the marked lines, and
+running the project under the SDK shows exactly those going wrong.
+
+fixtures/project is a service whose boundaries sit in a module that never imports OpenTelemetry;
+fixtures/context_values holds two projects whose value setters throw their token away, one that
+never reads those values and one that does (OTC301)."""
 
 from __future__ import annotations
 
@@ -23,26 +26,30 @@ from flake8_otel_context.project.load import load_project
 
 PROJECT = FIXTURES / "project"
 APP = PROJECT / "app.py"
+UNREAD_VALUES = FIXTURES / "context_values" / "clean_unread_key"
+READ_VALUES = FIXTURES / "context_values" / "fire_read_key"
 _EXPECT = re.compile(r"#\s*expect:\s*(OTC\d+)")
 
 
-def marked() -> set[tuple[str, int, str]]:
+def marked(project: Path = PROJECT) -> set[tuple[str, int, str]]:
     found = set()
-    for path in sorted(PROJECT.rglob("*.py")):
+    for path in sorted(project.rglob("*.py")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             match = _EXPECT.search(line)
             if match:
-                found.add((path.relative_to(PROJECT).as_posix(), number, match.group(1)))
+                found.add((path.relative_to(project).as_posix(), number, match.group(1)))
     return found
 
 
-def lint_project(scope: SpanScope = SpanScope.PROJECT) -> dict[tuple[str, int, str], str]:
-    model = load_project([str(PROJECT)], cache_directory=False)
+def lint_project(
+    scope: SpanScope = SpanScope.PROJECT, project: Path = PROJECT
+) -> dict[tuple[str, int, str], str]:
+    model = load_project([str(project)], cache_directory=False)
     reported = {}
-    for path in sorted(PROJECT.rglob("*.py")):
+    for path in sorted(project.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         for finding in analyze(ast.parse(source), source, Settings(span_scope=scope), None, model, str(path)):
-            reported[(path.relative_to(PROJECT).as_posix(), finding.line, finding.code)] = finding.message
+            reported[(path.relative_to(project).as_posix(), finding.line, finding.code)] = finding.message
     return reported
 
 
@@ -147,3 +154,22 @@ def test_sarif_gives_the_chain_as_a_code_flow_from_the_span_to_the_crossing(tmp_
     assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"].endswith("app.py")
     assert "span 'imported pool' is opened here" in steps[0]["location"]["message"]["text"]
     assert "reached via main()" in steps[1]["location"]["message"]["text"]
+
+
+def test_value_setters_whose_values_nothing_reads_are_not_reported_and_change_no_span() -> None:
+    assert lint_project(project=UNREAD_VALUES) == {}
+    assert run_program(UNREAD_VALUES / "app.py")["mismatches"] == []
+
+
+def test_read_alone_each_setter_s_file_is_reported_as_it_cannot_see_what_reads_its_values() -> None:
+    lexical = lint_project(SpanScope.LEXICAL, UNREAD_VALUES)
+    assert sorted(lexical) == [("labels/context.py", line, "OTC301") for line in (17, 21, 25)]
+
+
+def test_a_value_the_project_reads_and_a_context_with_another_span_are_reported_and_go_wrong() -> None:
+    assert set(lint_project(project=READ_VALUES)) == marked(READ_VALUES)
+    assert len(marked(READ_VALUES)) == 2
+    result = run_program(READ_VALUES / "app.py")
+    wrong = {problem.partition(":")[0] for problem in result["mismatches"]}
+    assert wrong == {"anonymous step", "health check"}
+    assert "anonymous step: expected tenant=None, got 'acme'" in result["mismatches"]

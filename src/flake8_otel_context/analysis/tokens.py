@@ -18,8 +18,10 @@ from flake8_otel_context.analysis.vocabulary import (
     OTEL_ATTACH,
     OTEL_DETACH,
     OTEL_GET_CURRENT,
+    OTEL_SET_VALUE,
     names_a_detach,
 )
+from flake8_otel_context.project.view import ProjectView
 
 _ENTER_METHODS = ("__enter__", "__aenter__")
 _EXIT_METHODS = ("__exit__", "__aexit__")
@@ -65,6 +67,44 @@ def restores_a_saved_context(fn: FunctionFacts) -> bool:
         for final in statement.finalbody
         for node in ast.walk(final)
     )
+
+
+def leaks_an_unread_value(attach: Site, facts: ModuleFacts, project: ProjectView | None) -> bool:
+    """``attach(set_value(KEY, value))`` on the current context, where KEY is the project's own
+    literal or constant and no module of the project reads it with ``get_value``.
+
+    The context attached is the current one plus KEY, so leaking it leaves the same span current:
+    parents and traces are unchanged, and an enclosing ``with`` exit or detach resets it anyway.
+    Only KEY stays visible too long, and nothing looks it up, so no span or attribute comes out
+    wrong (tests/test_context_values.py measures both this and a key that a span processor reads).
+    Another context (``set_value(KEY, v, parent)``), an unknown key, OpenTelemetry's or another
+    package's key, or no project to ask: the leak may matter.
+    """
+    made = attach.call.args[0] if len(attach.call.args) == 1 and not attach.call.keywords else None
+    if (
+        project is None
+        or not isinstance(made, ast.Call)
+        or facts.imports.qualname(made.func) != OTEL_SET_VALUE
+        or any(isinstance(a, ast.Starred) for a in made.args)
+        or any(k.arg is None for k in made.keywords)
+    ):
+        return False
+    key = made.args[0] if made.args else _keyword(made, "key")
+    context = made.args[2] if len(made.args) > 2 else _keyword(made, "context")
+    current = (
+        context is None
+        or (isinstance(context, ast.Constant) and context.value is None)
+        or (
+            isinstance(context, ast.Call)
+            and not context.args
+            and facts.imports.qualname(context.func) == OTEL_GET_CURRENT
+        )
+    )
+    return current and key is not None and project.unread_context_key(key, attach.function)
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 @dataclass(frozen=True)

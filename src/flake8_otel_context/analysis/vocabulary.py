@@ -52,6 +52,8 @@ REPEAT = "itertools.repeat"
 OTEL_ATTACH = "opentelemetry.context.attach"
 OTEL_DETACH = "opentelemetry.context.detach"
 OTEL_GET_CURRENT = "opentelemetry.context.get_current"
+OTEL_SET_VALUE = "opentelemetry.context.set_value"
+OTEL_GET_VALUE = "opentelemetry.context.get_value"
 OTEL_CONTEXT_TYPE = "opentelemetry.context.Context"
 
 SET_SPAN_IN_CONTEXT = "opentelemetry.trace.set_span_in_context"
@@ -64,7 +66,7 @@ OTEL_CONTEXT_PRODUCERS = frozenset(
         OTEL_GET_CURRENT,
         SET_SPAN_IN_CONTEXT,
         EXTRACT,
-        "opentelemetry.context.set_value",
+        OTEL_SET_VALUE,
         "opentelemetry.baggage.set_baggage",
     }
 )

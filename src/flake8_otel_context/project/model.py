@@ -8,6 +8,9 @@
 3. Does this worker make spans? (it opens one, calls an instrumented library, a callback, or project
    code that does) A worker that makes none loses nothing a trace would show.
 
+And a small fourth: does any module read this context key (``get_value``)? A value attached and
+never read changes no span.
+
 Each answer is computed once per run and memoised; every walk over the call graph is iterative.
 """
 
@@ -891,6 +894,71 @@ class ProjectModel:
             ):
                 return True
         return False
+
+    # -- 4. context values --------------------------------------------------------------------------
+
+    def unread_context_key(self, ref: str, module: str) -> bool:
+        """The key (tagged, see ``summary``) that ``module`` sets is the project's own, a literal or
+        a constant bound to one, and no module of the project reads it, nor a key it cannot name
+        (``get_value(key)`` on a parameter). OpenTelemetry's keys (its packages' own, or set in
+        them) are read by its other packages, another package's keys by that package, and a
+        suppression key by every instrumentation: none of them is unread."""
+        found = self._key(ref, module)
+        if found is None or "suppress" in f"{ref} {found[1]}".lower():
+            return False
+        defined_in, literal = found
+        if {module, defined_in} & self._opentelemetry_modules:
+            return False
+        read, anything = self._context_reads
+        return not anything and literal not in read
+
+    def _key(self, ref: str, module: str) -> tuple[str, str] | None:
+        """The module that defines a key, and its literal."""
+        tag, _, rest = ref.partition(":")
+        if tag == "s":
+            return module, rest
+        return self._constant(rest) if tag == "n" else None
+
+    @_memoised
+    def _constant(self, qualified: str, depth: int = 0) -> tuple[str, str] | None:
+        """The module a project name is bound in, once, to a string literal, and that literal,
+        followed through imports and aliases (``KEY = keys.WORKFLOW``); None when it is not the
+        project's or not a literal."""
+        module_name, _, name = qualified.rpartition(".")
+        module = self._module_named(module_name)
+        if module is None or depth > _MAX_DEPTH:
+            return None
+        if name in module.constants:
+            return module.name, module.constants[name]
+        target = module.imports.get(name)
+        values = module.globals.get(name, [])
+        if target is None and len(values) == 1:
+            target = values[0].ref
+        return self._constant(target, depth + 1) if target and target != qualified else None
+
+    @cached_property
+    def _opentelemetry_modules(self) -> frozenset[str]:
+        """The project's modules in OpenTelemetry's namespace; ``opentelemetry/instrumentation/``
+        is a namespace package, so their names start at their first regular package."""
+        named = [name for name in self.modules if name.partition(".")[0] == "opentelemetry"]
+        aliased = [m.name for alias, m in self._aliases.items() if alias.partition(".")[0] == "opentelemetry"]
+        return frozenset(named + aliased)
+
+    @cached_property
+    def _context_reads(self) -> tuple[frozenset[str], bool]:
+        """The literals the project reads as context keys, and whether it reads one it cannot name:
+        a parameter, or a name of its own bound to something other than a literal. A name of
+        another package is that package's key, which no literal of the project's stands for."""
+        read: set[str] = set()
+        anything = False
+        for module in self.modules.values():
+            for ref in module.context_reads:
+                found = self._key(ref, module.name)
+                if found is not None:
+                    read.add(found[1])
+                elif ref == "?" or self._own(ref[2:]):
+                    anything = True
+        return frozenset(read), anything
 
     def function(self, module: str, name: str) -> FunctionRef | None:
         summary = self.modules.get(module)

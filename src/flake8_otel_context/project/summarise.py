@@ -14,6 +14,7 @@ from flake8_otel_context.analysis.vocabulary import (
     MP_POOL_METHODS,
     OTEL_ATTACH,
     OTEL_GET_CURRENT,
+    OTEL_GET_VALUE,
     PROCESS_CLASSES,
     THREAD_CLASSES,
 )
@@ -88,9 +89,11 @@ class ModuleReader:
         facts = self._facts
         summary = ModuleSummary(self._module, path, self._is_package, imports=self._module_imports())
         for name, bindings in facts.module.bindings.items():
-            summary.globals[name] = [
-                self._value(b.value, facts.module) for b in bindings if not b.is_annotation
-            ]
+            assigned = [b.value for b in bindings if not b.is_annotation]
+            summary.globals[name] = [self._value(value, facts.module) for value in assigned]
+            literal = _literal(assigned[0]) if len(assigned) == 1 else None
+            if literal is not None:
+                summary.constants[name] = literal
         for name, cls in facts.classes.items():
             summary.classes[name] = ClassSummary(
                 name,
@@ -114,6 +117,13 @@ class ModuleReader:
                 summary.boundary_functions.append(qualified)
         if any(_may_cross(site) for site in facts.module.sites):
             summary.boundary_functions.append("<module>")
+        summary.context_reads = sorted(
+            {
+                self.context_key(_argument(site.call, 0, "key"), site.function)
+                for site in facts.all_sites()
+                if site.qualname == OTEL_GET_VALUE
+            }
+        )
         return summary
 
     def _module_imports(self) -> dict[str, str]:
@@ -234,6 +244,17 @@ class ModuleReader:
             chained = receiver is not None and (receiver.endswith(")") or "#" in receiver)
             return f"{receiver}#{expr.attr}" if chained else None
         return None
+
+    def context_key(self, key: ast.expr | None, fn: FunctionFacts) -> str:
+        """The tagged reference of a context key (see ``summary``): a literal, a name the model can
+        resolve (a module global of the project, an imported name), or ``?``."""
+        literal = _literal(key)
+        if literal is not None:
+            return f"s:{literal}"
+        if isinstance(key, ast.Name) and self._owner(key.id, fn) is self._facts.module:
+            return f"n:{self._module}.{key.id}"
+        ref = self.ref(key, fn) if key is not None else None
+        return f"n:{ref}" if ref is not None and not ref.endswith(")") and "#" not in ref else "?"
 
     def _owner(self, name: str, fn: FunctionFacts) -> FunctionFacts | None:
         scope: FunctionFacts | None = fn
@@ -386,6 +407,16 @@ class ModuleReader:
                     handler = f"{cls.node.name}, a {base.rpartition('.')[2]}"
                     return f"the server span around a request handler ({handler})"
         return ""
+
+
+def _literal(expr: ast.expr | None) -> str | None:
+    return expr.value if isinstance(expr, ast.Constant) and isinstance(expr.value, str) else None
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    if len(call.args) > position:
+        return call.args[position]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
 def _may_cross(site: Site) -> bool:

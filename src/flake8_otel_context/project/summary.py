@@ -12,6 +12,9 @@ References are strings, so a summary is JSON as it is:
 Calls are tagged: ``"f:QUALIFIED"`` (a function or class by name), ``"m:REF|method"`` (a method of a
 known instance), ``"p:name"`` (a parameter: a callback), ``"u:method"`` (a method of an unknown object),
 ``"b:name"`` (a name not bound in the project: a builtin).
+Context keys (``opentelemetry.context.get_value(KEY)``) are tagged too: ``"s:text"`` (a string
+literal), ``"n:QUALIFIED"`` (a name, resolved by the model to the literal it is bound to), ``"?"``
+(anything else: a parameter, an expression).
 """
 
 from __future__ import annotations
@@ -95,6 +98,11 @@ class ModuleSummary:
     # Functions holding a call that may cross a thread or process boundary: the modules worth a
     # full analysis even when they never mention OpenTelemetry.
     boundary_functions: list[str] = field(default_factory=list)
+    # Its module-level names bound once, to a string literal: the context keys other modules import.
+    constants: dict[str, str] = field(default_factory=dict)
+    # The context keys it reads with ``get_value`` (tagged, see the module docstring): a value the
+    # project attaches and never reads changes no span it makes.
+    context_reads: list[str] = field(default_factory=list)
     error: str = ""  # why it could not be summarised (it then contributes nothing)
 
     def to_json(self) -> dict[str, Any]:

@@ -61,6 +61,11 @@ class ProjectView:
         target = self.model.resolve_call(self._reader.callee(call.func, fn))
         return isinstance(target, FunctionRef) and target.function.captures
 
+    def unread_context_key(self, key: ast.expr, fn: FunctionFacts) -> bool:
+        """``key`` (of ``set_value(key, ...)``) is a literal or constant of the project that no
+        module of it reads with ``get_value`` (see ``ProjectModel.unread_context_key``)."""
+        return self.model.unread_context_key(self._reader.context_key(key, fn), self.module)
+
     def live(self, fn: FunctionFacts) -> Origin | None:
         """Where a span current while ``fn`` runs is opened, when the project shows one."""
         name = self.qualified(fn)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.tokens import (
+    leaks_an_unread_value,
     restored_by_enclosing_with,
     restores_a_saved_context,
     token_discarded,
@@ -22,6 +23,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             and token_discarded(site)
             and not restored_by_enclosing_with(site)
             and not restores_a_saved_context(site.function)
+            and not leaks_an_unread_value(site, analysis.facts, analysis.project)
         ):
             yield RULE.finding(site.call)
 
@@ -38,7 +40,16 @@ RULE = Rule(
     rationale=(
         "`attach` returns the token that restores the previous context. Without it the attached "
         "context stays current after the work is done: on a pooled thread the next, unrelated "
-        "task runs under the leaked span and its spans join the wrong trace, with no log at all."
+        "task runs under the leaked span and its spans join the wrong trace, with no log at all. "
+        "Not reported: `attach(set_value(KEY, value))` on the current context (no context argument, "
+        "or `get_current()`) where KEY is a string literal, or a constant of the project bound to "
+        "one, that no module of the project reads with `get_value`. That context is the current "
+        "one plus KEY, so the same span stays current (and an enclosing `with` or detach resets "
+        "it anyway): only KEY outlives the work, and with nothing reading it no span or attribute "
+        "comes out wrong. It is reported when the project reads KEY anywhere (a span processor "
+        "that tags spans with it tags later, unrelated ones) or reads a key it cannot name, when "
+        "KEY is OpenTelemetry's, another package's, a suppression key or cannot be resolved, when "
+        "another context is given, and whenever the file is read without its project."
     ),
     invalid=(
         """\
