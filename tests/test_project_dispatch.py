@@ -1,6 +1,7 @@
 """How the project model follows work handed over without a direct call: a callable passed to a
 helper that runs it on a thread, an object typed by a ``Protocol``, a factory with a path it cannot
-read, a variable typed by its annotation, and a namespace package's instrumented entry points.
+read, a variable typed by its annotation, an object a project factory builds, classes reached
+through relative imports, and a namespace package's instrumented entry points.
 
 Each was a miss on the application corpus (README, "Recall on application code"); each case below
 is the shape of a real one, and each has its counterpart that must stay quiet.
@@ -240,3 +241,85 @@ def test_a_namespace_package_s_instrumented_entry_points_are_known_by_its_full_n
         """,
     })  # fmt: skip
     assert codes(tmp_path, "google/adk/runners.py", SpanScope.PROJECT) == [(10, "OTC101")]
+
+
+def test_a_method_of_an_object_a_project_factory_builds_is_project_code(tmp_path: Path) -> None:
+    # mem0's ``self.graph = GraphStoreFactory.create(...)`` then ``self.graph.add(data)``: not a
+    # set's ``add``, but one of the project's stores, whose ``add`` calls an LLM.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/graph.py": """\
+            import importlib
+            import openai
+
+            class Graph:
+                def add(self, data):
+                    return openai.OpenAI().chat.completions.create(messages=[data])
+
+            class GraphFactory:
+                @classmethod
+                def create(cls, provider):
+                    return getattr(importlib.import_module(provider), "Graph")()
+        """,
+        "lib/memory.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+            from opentelemetry import trace
+            from lib.graph import GraphFactory
+
+            tracer = trace.get_tracer(__name__)
+
+            class Memory:
+                def __init__(self, provider):
+                    self.graph = GraphFactory.create(provider)
+                    self.seen = set()
+
+                def _to_graph(self, data):
+                    self.graph.add(data)
+
+                def _to_seen(self, data):
+                    self.seen.add(data)
+
+                def add(self, data):
+                    with tracer.start_as_current_span("add"):
+                        with ThreadPoolExecutor() as pool:
+                            pool.submit(self._to_graph, data)
+                            pool.submit(self._to_seen, data)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/memory.py", SpanScope.PUBLIC) == [(21, "OTC102")]
+
+
+def test_relative_imports_name_the_package_s_own_classes(tmp_path: Path) -> None:
+    # elasticsearch's ``from .. import Elasticsearch`` (no module after the dots) and
+    # ``class Elasticsearch(BaseClient)`` with ``from ._base import BaseClient``: the request is in
+    # the base class, two relative imports away from the pool.
+    write(tmp_path, {
+        "search/__init__.py": "from .client import Client\n",
+        "search/client/__init__.py": """\
+            from ._base import BaseClient
+
+            class Client(BaseClient):
+                def bulk(self, body):
+                    return self.perform_request("POST", "/_bulk", body)
+        """,
+        "search/client/_base.py": """\
+            import requests
+
+            class BaseClient:
+                def perform_request(self, method, path, body):
+                    return requests.request(method, path, data=body)
+        """,
+        "search/helpers/__init__.py": "",
+        "search/helpers/actions.py": """\
+            from multiprocessing.pool import ThreadPool
+            from .. import Client
+
+            def _send(client: Client, chunk):
+                return client.bulk(chunk)
+
+            def parallel_bulk(client, chunks):
+                pool = ThreadPool(4)
+                return list(pool.imap(lambda chunk: _send(client, chunk), chunks))
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "search/helpers/actions.py", SpanScope.PUBLIC) == [(9, "OTC102")]

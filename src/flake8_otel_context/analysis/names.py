@@ -26,10 +26,11 @@ class ImportTable:
                     top = alias.name.partition(".")[0]
                     self._aliases[top] = top
             return
-        module = "." * node.level + (node.module or "")
+        # ``from .. import x`` names ``..x``; ``from ..pkg import x`` names ``..pkg.x``.
+        module = "." * node.level + (f"{node.module}." if node.module else "")
         for alias in node.names:
             if alias.name != "*":
-                self._aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
+                self._aliases[alias.asname or alias.name] = f"{module}{alias.name}"
 
     def aliases(self) -> dict[str, str]:
         """Every local name and what it imports (relative imports keep their leading dots)."""

@@ -405,6 +405,22 @@ class ProjectModel:
                     return built
         return None
 
+    def _factory_made(self, instance: str) -> bool:
+        """An attribute that a project function builds, of a class the model cannot name (mem0's
+        ``self.graph = GraphStoreFactory.create(...)``): one of the project's own objects, so
+        ``.add()`` or ``.search()`` on it runs project code, not a set's or a regex's method."""
+        owner, _, attribute = instance.rpartition("#")
+        owner_class = self._instance_class(owner, 0) if owner else None
+        if owner_class is None:
+            return False
+        values = [v for _, cls in self._mro(owner_class) for v in cls.attributes.get(attribute, [])]
+        return any(
+            value.ref is not None
+            and value.ref.endswith("()")
+            and isinstance(self.lookup(value.ref[:-2]), FunctionRef)
+            for value in values
+        )
+
     def _instance_method(self, instance: str, name: str) -> FunctionRef | None:
         class_name = self._instance_class(instance, 0)
         return self.method(class_name, name) if class_name else None
@@ -726,7 +742,7 @@ class ProjectModel:
             if built_by is not None and self._instrumented(built_by):
                 return Evidence(f"calls {method}() on what {built_by}() returns, which is instrumented")
             class_name = self._instance_class(instance, 0)
-            if method in UNTRACED_METHODS:
+            if method in UNTRACED_METHODS and not (class_name is None and self._factory_made(instance)):
                 return None
             if class_name is None:
                 return self._implementations_traced(method)

@@ -163,8 +163,8 @@ class ModuleReader:
         if head in self._imports:
             base = self._imports[head]
             return f"{base}.{rest}" if rest else base
-        if dotted.startswith("."):
-            return dotted
+        if dotted.startswith("."):  # a class's base as the walker spells it: ``._base.BaseClient``
+            return absolute(dotted, self._module, self._is_package)
         if (
             head in self._facts.classes
             or head in self._facts.module.local_defs
