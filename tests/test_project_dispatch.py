@@ -323,3 +323,241 @@ def test_relative_imports_name_the_package_s_own_classes(tmp_path: Path) -> None
         """,
     })  # fmt: skip
     assert codes(tmp_path, "search/helpers/actions.py", SpanScope.PUBLIC) == [(9, "OTC102")]
+
+
+def test_a_callable_passed_by_position_is_matched_past_self_and_never_to_a_keyword_only_parameter(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/work.py": """\
+            import threading
+            import requests
+
+            def fetch():
+                requests.get("https://example.org")
+
+            def compute():
+                sum(range(10))
+
+            class Threads:
+                def spawn(self, work, on_done=None):
+                    threading.Thread(target=work).start()
+
+                @classmethod
+                def spawn_for(cls, work):
+                    threading.Thread(target=work).start()
+
+            def run_all(*works, callback=None):
+                for work in works:
+                    threading.Thread(target=callback).start()
+
+            BACKGROUND = Threads()
+
+            def serve():
+                BACKGROUND.spawn(compute, fetch)
+                Threads.spawn_for(fetch)
+                run_all(fetch)
+        """,
+    })  # fmt: skip
+    # ``spawn`` runs ``compute`` (pure), not ``on_done=fetch``; ``spawn_for`` runs ``fetch``;
+    # ``run_all(fetch)`` hands ``fetch`` to ``*works``, never to ``callback``.
+    assert codes(tmp_path, "lib/work.py", SpanScope.PROJECT) == []
+    assert codes(tmp_path, "lib/work.py", SpanScope.PUBLIC) == [(16, "OTC103")]
+
+
+def test_a_parameter_handed_on_and_a_lambda_around_it_are_followed(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/pool.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            POOL = ThreadPoolExecutor()
+
+            def in_background(fn):
+                return POOL.submit(lambda: fn())
+
+            def start_background(fn):
+                return in_background(fn)
+        """,
+        "lib/app.py": """\
+            import requests
+            from lib.pool import start_background
+
+            def refresh(url):
+                start_background(requests.get)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/pool.py", SpanScope.PUBLIC) == [(6, "OTC102")]
+
+
+def test_a_src_layout_keeps_its_instrumented_entry_points(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/smolagents/__init__.py": "",
+        "src/smolagents/agents.py": """\
+            import asyncio
+            import requests
+
+            class MultiStepAgent:
+                async def run(self, url):
+                    loop = asyncio.get_running_loop()
+                    return await loop.run_in_executor(None, requests.get, url)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "src/smolagents/agents.py", SpanScope.PROJECT) == [(7, "OTC101")]
+
+
+def test_a_client_request_named_like_a_data_method_is_still_a_request(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/indexer.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+            from elasticsearch import Elasticsearch
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+            es = Elasticsearch()
+
+            def _store(doc):
+                es.index(index="docs", document=doc)
+
+            def store_all(docs):
+                with tracer.start_as_current_span("store"):
+                    with ThreadPoolExecutor() as pool:
+                        pool.map(_store, docs)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/indexer.py", SpanScope.PUBLIC) == [(14, "OTC102")]
+
+
+def test_a_network_protocol_class_is_no_typing_protocol(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/lines.py": """\
+            import asyncio
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+
+            class LineProtocol(asyncio.Protocol):
+                def split(self, data):
+                    return data.split(b"\\n")
+
+                async def handle(self, data):
+                    with tracer.start_as_current_span("handle"):
+                        loop = asyncio.get_running_loop()
+                        return await loop.run_in_executor(None, self.split, data)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/lines.py", SpanScope.PUBLIC) == []
+
+
+def test_a_protocol_whose_implementations_are_seen_and_pure_makes_no_span(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/hashing.py": """\
+            import hashlib
+            from concurrent.futures import ThreadPoolExecutor
+            from typing import Protocol
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+
+            class Hasher(Protocol):
+                def digest(self, data): ...
+
+            class Sha256Hasher:
+                def digest(self, data):
+                    return hashlib.sha256(data).hexdigest()
+
+            def digest_all(hasher: Hasher, items):
+                with tracer.start_as_current_span("digest"):
+                    with ThreadPoolExecutor() as pool:
+                        return list(pool.map(hasher.digest, items))
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/hashing.py", SpanScope.PUBLIC) == []
+
+
+def test_a_factory_that_returns_a_known_container_builds_no_project_object(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/store.py": """\
+            import queue
+            import requests
+            from concurrent.futures import ThreadPoolExecutor
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+
+            class RemoteStore:
+                def put(self, item):
+                    requests.post("https://example.org", json=item)
+
+            def make_queue():
+                return queue.Queue()
+
+            class Collector:
+                def __init__(self):
+                    self.results = make_queue()
+
+                def _keep(self, item):
+                    self.results.put(item)
+
+                def collect(self, items):
+                    with tracer.start_as_current_span("collect"):
+                        with ThreadPoolExecutor() as pool:
+                            pool.map(self._keep, items)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/store.py", SpanScope.PUBLIC) == []
+
+
+def test_an_annotation_that_names_nothing_leaves_the_value_s_own_type(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/pools.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            def make_pool():
+                return ThreadPoolExecutor()
+        """,
+        "lib/jobs.py": """\
+            from typing import Any
+            import requests
+            from opentelemetry import trace
+            from lib.pools import make_pool
+
+            tracer = trace.get_tracer(__name__)
+
+            def fetch_all(urls):
+                pool: Any = make_pool()
+                with tracer.start_as_current_span("fetch"):
+                    return [pool.submit(requests.get, url) for url in urls]
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/jobs.py", SpanScope.PUBLIC) == [(11, "OTC102")]
+
+
+def test_from_dot_import_names_the_module_s_own_package(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/sub/__init__.py": "",
+        "lib/sub/pools.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            IO_POOL = ThreadPoolExecutor()
+        """,
+        "lib/sub/jobs.py": """\
+            import requests
+            from opentelemetry import trace
+            from . import pools
+
+            tracer = trace.get_tracer(__name__)
+
+            def fetch(url):
+                with tracer.start_as_current_span("fetch"):
+                    return pools.IO_POOL.submit(requests.get, url)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/sub/jobs.py", SpanScope.PUBLIC) == [(9, "OTC102")]

@@ -89,14 +89,14 @@ UNTRACED_METHODS = frozenset(
 
 # Of those, the methods that read or convert data an object already holds (strings, models,
 # responses): never a request, even on an object of an instrumented library (an OpenAI response's
-# ``model_dump()``, a ``requests.Response``'s header ``lower()``), unlike ``get`` or ``set`` on a client.
+# ``model_dump()``, a ``requests.Response``'s header ``lower()``), unlike ``get`` or ``set`` on a
+# client. Names a client also uses for requests stay out (Elasticsearch's ``index`` and ``count``,
+# Redis's ``keys`` and ``copy``, pymemcache's ``replace``).
 DATA_METHODS = frozenset(
     {
-        "format", "join", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "lower",
-        "upper", "startswith", "endswith", "encode", "decode", "splitlines", "partition",
-        "keys", "values", "items", "copy", "index", "count", "hexdigest", "digest", "isoformat",
-        "total_seconds", "tolist", "model_dump", "model_dump_json", "dict", "to_dict", "json",
-        "raise_for_status",
+        "format", "join", "split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper",
+        "startswith", "endswith", "encode", "decode", "splitlines", "partition", "items",
+        "hexdigest", "isoformat", "total_seconds", "tolist", "model_dump", "dict", "to_dict", "json",
     }
 )  # fmt: skip
 

@@ -60,6 +60,8 @@ _TELEMETRY_PIPELINE = ("SpanProcessor", "SpanExporter", "LogRecordProcessor", "L
 _MAX_IMPLEMENTATIONS = 12
 
 
+_TYPING_PROTOCOLS = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+
 _T = TypeVar("_T")
 _IN_PROGRESS: Any = object()
 
@@ -148,14 +150,15 @@ class ProjectModel:
         self._aliases = {
             alias: self.modules[name] for alias, name in (aliases or {}).items() if name in self.modules
         }
-        # Each module's longest name, the one its distribution imports it by (``google.adk.runners``
-        # for the module found as ``adk.runners`` under the namespace package ``google/``).
-        self._full_names = {summary.name: summary.name for summary in summaries}
+        # The top-level names each module is imported by: ``google`` for the module found as
+        # ``adk.runners`` under the namespace package ``google/`` (and ``src`` in a src layout, which
+        # is why every name counts, not only the longest).
+        self._tops = {summary.name: {summary.name.partition(".")[0]} for summary in summaries}
         for alias, module in self._aliases.items():
-            if len(alias) > len(self._full_names[module.name]):
-                self._full_names[module.name] = alias
+            self._tops[module.name].add(alias.partition(".")[0])
         self.by_path = {summary.path: summary for summary in summaries}
         self._traced: dict[str, Evidence | None] = {}
+        self._passed: dict[str, Evidence | None] = {}
         self._memo: dict[str, dict[str, Any]] = {}
 
     def cache_for(self, path: str) -> SummaryCache | None:
@@ -344,7 +347,7 @@ class ProjectModel:
                 return named[0] if named else None
             if isinstance(found, FunctionRef):
                 returns = found.function.returns
-                if any(value.ref is None and value.kind is None for value in returns):
+                if _unreadable_return(found.function):
                     return None  # a factory that may also build what the model cannot read
                 for value in returns:
                     if value.ref:
@@ -414,12 +417,11 @@ class ProjectModel:
         if owner_class is None:
             return False
         values = [v for _, cls in self._mro(owner_class) for v in cls.attributes.get(attribute, [])]
-        return any(
-            value.ref is not None
-            and value.ref.endswith("()")
-            and isinstance(self.lookup(value.ref[:-2]), FunctionRef)
-            for value in values
-        )
+        for value in values:
+            factory = self.lookup(value.ref[:-2]) if value.ref and value.ref.endswith("()") else None
+            if isinstance(factory, FunctionRef) and _unreadable_return(factory.function):
+                return True
+        return False
 
     def _instance_method(self, instance: str, name: str) -> FunctionRef | None:
         class_name = self._instance_class(instance, 0)
@@ -445,8 +447,9 @@ class ProjectModel:
         return found
 
     def _is_protocol(self, qualified: str) -> bool:
+        """A ``typing.Protocol`` (not ``asyncio.Protocol``, a base class like any other)."""
         named = self.class_named(qualified)
-        return named is not None and any(base.rpartition(".")[2] == "Protocol" for base in named[1].bases)
+        return named is not None and any(base in _TYPING_PROTOCOLS for base in named[1].bases)
 
     def _implementations(self, protocol: ClassSummary) -> list[str]:
         """The project classes that implement a ``Protocol`` without naming it as a base: those
@@ -600,7 +603,8 @@ class ProjectModel:
     def _instrumented_entry_points(self, module: ModuleSummary) -> tuple[str, frozenset[str]] | None:
         """What an instrumentation wraps in the distribution ``module`` belongs to, keyed by the top
         of the name it is imported by (``google`` for ``google.adk``, a namespace package)."""
-        return INSTRUMENTED_ENTRY_POINTS.get(self._full_names[module.name].partition(".")[0])
+        tops = sorted(self._tops[module.name])
+        return next((found for top in tops if (found := INSTRUMENTED_ENTRY_POINTS.get(top))), None)
 
     def _pipeline_method(self, module: ModuleSummary, function: FunctionSummary) -> bool:
         """A method of a span processor or exporter (one of OpenTelemetry's, a subclass of one, or a
@@ -712,8 +716,8 @@ class ProjectModel:
             return None
         if isinstance(target, FunctionRef):
             found = self._any_traced(self.overrides(target))
-            owner = target.function.name.rpartition(".")[0]
-            if found is None and self._is_protocol(f"{target.module.name}.{owner}"):
+            owner = f"{target.module.name}.{target.function.name.rpartition('.')[0]}"
+            if found is None and self._is_protocol(owner) and not self._subclasses.get(owner):
                 return Evidence(f"calls {target.function.name}(), an interface whose implementations "
                                 "the analysis cannot see", strong=False)  # fmt: skip
             return found
@@ -769,33 +773,52 @@ class ProjectModel:
     def _passed_traced(self, ref: FunctionRef, parameter: str, depth: int) -> Evidence | None:
         """Why the function the project's callers pass as ``parameter`` of ``ref`` (or of the
         function ``ref`` is nested in) may make spans: ``create_thread(target)`` runs what
-        ``Runner.run`` hands it. None when no caller in the project passes one that does."""
+        ``Runner.run`` hands it, and a helper that hands its own parameter on runs what its callers
+        pass. None when no caller in the project passes one that does (the caller then still has the
+        weak evidence of a callable it is given: users may pass one too)."""
         owner: FunctionRef | None = ref
         while owner is not None and parameter not in owner.function.params:
             owner = self.function(ref.module.name, owner.function.name.rpartition(".")[0])
-        if owner is None or depth > 2:
+        if owner is None or depth > 8:
             return None
+        key = f"{owner.qualified}|{parameter}"
+        if key not in self._passed:
+            self._passed[key] = None  # in progress: a helper that hands its parameter back adds nothing
+            self._passed[key] = self._passed_by_callers(owner, parameter, depth)
+        return self._passed[key]
+
+    def _passed_by_callers(self, owner: FunctionRef, parameter: str, depth: int) -> Evidence | None:
         params = owner.function.params
-        bound = 1 if params[:1] in (["self"], ["cls"]) else 0
+        index = params.index(parameter)
         best: Evidence | None = None
         for caller, call in self._callers.get(owner.qualified, []):
-            offset = bound if call.callee.startswith("m:") else 0
-            passed = call.passes.get(parameter) or call.passes.get(str(params.index(parameter) - offset))
+            passed = call.passes.get(parameter)
+            if passed is None and index < owner.function.positional:
+                passed = call.passes.get(str(index - self._bound(call.callee, owner)))
             if passed is None:
                 continue
             tag, _, name = passed.partition(":")
-            why = (
-                self._passed_traced(caller, name, depth + 1)
-                if tag == "p"
-                else self._any_traced(self.callees(passed))
-            )
+            why = self._passed_traced(caller, name, depth + 1) if tag == "p" else self.call_traced(passed)
             if why is not None and (best is None or why.rank > best.rank):
                 best = why.because(f"calls {parameter}(), given by {caller.function.name}(), so it")
         return best
 
+    def _bound(self, callee: str, target: FunctionRef) -> int:
+        """How many of ``target``'s parameters the call does not pass: its ``self`` or ``cls`` when
+        called on an instance (``runner.spawn(fn)``, ``background.submit(fn)`` with a module-level
+        instance) or as a class method; none through the class (``Threads.spawn(self, fn)``)."""
+        function = target.function
+        if function.params[:1] not in (["self"], ["cls"]) or "staticmethod" in function.decorators:
+            return 0
+        tag, _, rest = callee.partition(":")
+        if tag == "f" and isinstance(self.lookup(rest.rpartition(".")[0]), ClassSummary):
+            return 1 if function.params[0] == "cls" else 0
+        return 1
+
     @cached_property
     def _callers(self) -> dict[str, list[tuple[FunctionRef, Call]]]:
-        """The project's calls that hand functions over, by the function they call."""
+        """The project's calls that pass a name or attribute as an argument (a function, perhaps,
+        that the callee runs), by the function they call."""
         found: dict[str, list[tuple[FunctionRef, Call]]] = {}
         for module in self.modules.values():
             for function in module.functions.values():
@@ -956,9 +979,7 @@ class ProjectModel:
     def _opentelemetry_modules(self) -> frozenset[str]:
         """The project's modules in OpenTelemetry's namespace; ``opentelemetry/instrumentation/``
         is a namespace package, so their names start at their first regular package."""
-        named = [name for name in self.modules if name.partition(".")[0] == "opentelemetry"]
-        aliased = [m.name for alias, m in self._aliases.items() if alias.partition(".")[0] == "opentelemetry"]
-        return frozenset(named + aliased)
+        return frozenset(name for name, tops in self._tops.items() if "opentelemetry" in tops)
 
     @cached_property
     def _context_reads(self) -> tuple[frozenset[str], bool]:
@@ -981,6 +1002,12 @@ class ProjectModel:
         if summary is None or name not in summary.functions:
             return None
         return FunctionRef(summary, summary.functions[name])
+
+
+def _unreadable_return(function: FunctionSummary) -> bool:
+    """One of the values ``function`` returns is nothing the summary could name (a class loaded by
+    name, an item of a registry)."""
+    return any(value.ref is None and value.kind is None for value in function.returns)
 
 
 def _public(module: ModuleSummary, function: FunctionSummary) -> bool:

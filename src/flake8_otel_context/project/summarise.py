@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site, is_parameter
 from flake8_otel_context.analysis.lifetime import loops_forever
@@ -218,15 +219,18 @@ class ModuleReader:
             bound = self._values.bindings(expr, fn)
             if bound:
                 last = bound[-1]
-                declared = next((b for b in bound if b.is_annotation), None)
-                if declared is not None:  # ``instance: Component = component["instance"]``
-                    return self._annotation(declared.value)
+                if last.is_annotation:
+                    return self._annotation(last.value)
                 if last.value is expr:
                     return None
                 scope = self._owner(expr.id, fn)
                 if scope is self._facts.module and scope is not fn:
                     return f"{self._module}.{expr.id}"
-                return self.ref(last.value, fn, depth + 1)
+                found = self.ref(last.value, fn, depth + 1)
+                declared = next((b for b in bound if b.is_annotation), None)
+                if found is None and declared is not None:  # ``instance: Component = inputs["c"]``
+                    return self._annotation(declared.value)
+                return found
             if (
                 expr.id in self._imports
                 or expr.id in self._facts.classes
@@ -300,6 +304,7 @@ class ModuleReader:
         arguments = node.args
         params = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
         summary = FunctionSummary(name, node.lineno, params=params)
+        summary.positional = len(arguments.posonlyargs + arguments.args)
         for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
             if arg.annotation is not None:
                 ref = self._annotation(arg.annotation)
@@ -356,15 +361,17 @@ class ModuleReader:
         return summary
 
     def _functions_passed(self, call: ast.Call, fn: FunctionFacts) -> dict[str, str]:
-        """The arguments of ``call`` that name a function or method (``target=self._run``), as the
-        callee references a call to them would have."""
+        """The arguments of ``call`` that name a function, a method or a parameter
+        (``target=self._run``), as the callee references a call to them would have; positions stop
+        at the first ``*args``, after which they are unknown."""
         passed = {}
-        arguments = [(str(index), arg) for index, arg in enumerate(call.args)]
+        positional = list(itertools.takewhile(lambda arg: not isinstance(arg, ast.Starred), call.args))
+        arguments = [(str(index), arg) for index, arg in enumerate(positional)]
         arguments += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
         for key, argument in arguments:
             if isinstance(argument, (ast.Name, ast.Attribute)):
                 reference = self.callee(argument, fn)
-                if reference.startswith(("f:", "m:")):
+                if reference.startswith(("f:", "m:", "p:")):  # ``p:``: a parameter handed on
                     passed[key] = reference
         return passed
 

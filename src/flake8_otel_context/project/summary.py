@@ -50,6 +50,7 @@ class FunctionSummary:
     name: str  # qualified within the module: ``f``, ``Class.method``, ``outer.inner``
     line: int
     params: list[str] = field(default_factory=list)
+    positional: int = 0  # how many of ``params`` a call may pass by position (not keyword-only)
     annotations: dict[str, str] = field(default_factory=dict)  # parameter -> instance reference
     decorators: list[str] = field(default_factory=list)
     opens_span: bool = False  # a span block, a span decorator or an attach in its own body

@@ -89,6 +89,10 @@ class ProjectView:
             return Evidence(why.text, strong=False, guessed=True)
         return why
 
+    def _function_ref(self, fn: FunctionFacts) -> FunctionRef | None:
+        name = self.qualified(fn)
+        return self.model.function(self.module, name) if name else None
+
     def _worker_evidence(
         self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None
     ) -> Evidence | None:
@@ -99,15 +103,14 @@ class ProjectView:
                 why = self.model.worker_traced(ref)
                 return why.because(f"{ref.function.name}()") if why else None
             found = None
+            caller = self._function_ref(fn)
             for site in local.sites:  # a lambda: what its body calls
-                why = self.model.call_traced(self._reader.callee(site.call.func, local))
+                why = self.model.call_traced(self._reader.callee(site.call.func, local), caller)
                 if why is not None and (found is None or why.strong):
                     found = why.because("the worker")
             return found
         callee = self._reader.callee(worker, fn)
         if self.model.serves(callee):
             return None  # another module's loop for the life of its thread: no request is its parent
-        name = self.qualified(fn)
-        caller = self.model.function(self.module, name) if name else None
-        why = self.model.call_traced(callee, caller)
+        why = self.model.call_traced(callee, self._function_ref(fn))
         return why.because("the worker") if why else None
