@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import gc
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from flake8_otel_context.plugin import OtelContextChecker
 
 from flake8_run import flake8, write
 
@@ -103,3 +107,28 @@ def test_syntax_error_is_left_to_flake8(tmp_path: Path) -> None:
     result = flake8(tmp_path)
     assert ("E999" in result.stdout) and ("OTC102" in result.stdout)
     assert "Traceback" not in result.stderr
+
+
+def test_running_the_plugin_again_in_one_process_keeps_only_the_newest_model_frozen(tmp_path: Path) -> None:
+    # flake8 forks its workers after parse_options, so the model is frozen out of the collector's
+    # way. A process that runs flake8 again and again (a test suite, an editor's server) must not
+    # keep every earlier model, and the garbage around it, frozen for good.
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    for index in range(10):
+        (tmp_path / f"m{index}.py").write_text("import threading\n\ndef f():\n    pass\n", encoding="utf-8")
+    options = argparse.Namespace(
+        otc_span_scope="project", otc_propagating=[], filenames=[str(tmp_path)], otc_cache_dir="none"
+    )
+    frozen = []
+    try:
+        for _ in range(4):
+
+            class Checker(OtelContextChecker):
+                pass
+
+            Checker.parse_options(options)
+            del Checker
+            frozen.append(gc.get_freeze_count())
+    finally:
+        gc.unfreeze()
+    assert frozen[1] == frozen[2] == frozen[3]

@@ -23,8 +23,8 @@ code has.
 The default hypothesis profile ("ci") runs a bounded number of examples (40 per property, fewer
 for the costlier ones), the same examples every run; ``HYPOTHESIS_PROFILE=long`` (``tox -e
 properties``) runs thousands of examples per property. Even with "ci", most properties take
-seconds to tens of seconds (each example goes through the plugin under every span scope, and the
-scopes that read the project load the one around the working directory each time), so those are
+seconds (each example goes through the plugin under every span scope, whose options, and the
+project around the working directory, are read once per setting as in one flake8 run), so those are
 marked ``slow``: the default run, which CI runs, has them all at full count; ``pytest -m "not
 slow"`` keeps the few that take well under a second.
 """
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import os
 import re
 import stat
@@ -212,13 +213,20 @@ def module_imports(source: str) -> set[str]:
 
 def run_plugin(source: str, scope: SpanScope, propagating: Collection[str] = ()) -> list[str]:
     """The plugin as flake8 runs it: options parsed once per class, then one instance per file."""
+    checker = plugin_class(scope, tuple(sorted(propagating)))(ast.parse(source), physical_lines(source))
+    return [message for _, _, message, _ in checker.run()]
+
+
+@functools.cache
+def plugin_class(scope: SpanScope, propagating: tuple[str, ...]) -> type[OtelContextChecker]:
+    """The plugin with its options parsed, as one flake8 run has it for all its files: once per
+    setting, not once per program (parsing them loads the project around the working directory)."""
 
     class Checker(OtelContextChecker):  # a subclass, so parse_options leaves the real class alone
         pass
 
     Checker.parse_options(argparse.Namespace(otc_span_scope=scope.value, otc_propagating=list(propagating)))
-    checker = Checker(ast.parse(source), physical_lines(source))
-    return [message for _, _, message, _ in checker.run()]
+    return Checker
 
 
 def assert_analysed_without_failure(source: str, propagating: frozenset[str] = frozenset()) -> None:

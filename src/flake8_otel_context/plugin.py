@@ -93,6 +93,11 @@ class OtelContextChecker:
         if span_scope.reads_project:
             stdin_name = getattr(options, "stdin_display_name", "stdin")
             paths = [stdin_name if p == "-" else p for p in getattr(options, "filenames", None) or ["."]]
+            if gc.get_freeze_count():
+                # What an earlier run in this process froze (flake8 driven from Python, an editor's
+                # server, a test suite) is collected now: only the newest model stays frozen.
+                gc.unfreeze()
+                gc.collect()
             cls.project = load_project(paths, cache_setting(getattr(options, "otc_cache_dir", "")))
             # flake8 forks its workers next; frozen, the model's many objects are neither scanned by
             # each worker's garbage collector nor copied into it page by page.
