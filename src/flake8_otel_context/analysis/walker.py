@@ -302,16 +302,17 @@ class _Walker:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         target = self._target[1] if self._target is not None and self._target[0] is node else None
         self._target = None
+        spans, loops, withs = self._spans, self._loops, self._withs
         site = Site(
             node,
             qualname,
             method,
             self._fn,
-            tuple(self._spans),
-            tuple(self._loops),
+            tuple(spans) if spans else (),
+            tuple(loops) if loops else (),
             self._statement,
             target,
-            tuple(self._withs),
+            tuple(withs) if withs else (),
         )
         self._fn.sites.append(site)
         if qualname == OTEL_ATTACH:
