@@ -44,20 +44,20 @@ def collect_facts(tree: ast.Module) -> ModuleFacts:
     return _Walker(tree).facts
 
 
-def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
-    return tuple(
-        field
-        for field in kind._fields
-        if field not in _INERT_FIELDS and not (field == "value" and kind in _DATA_VALUES)
-    )
-
-
 def is_span_start(call: ast.Call, imports: ImportTable) -> bool:
     """A call whose value, entered with ``with``, makes a span current (a module's own
     ``_start_as_current_span`` wrapper included)."""
     name = last_name(call.func)
     return (name or "").lstrip("_") == "start_as_current_span" or (
         name == "use_span" and imports.qualname(call.func) == USE_SPAN
+    )
+
+
+def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    return tuple(
+        field
+        for field in kind._fields
+        if field not in _INERT_FIELDS and not (field == "value" and kind in _DATA_VALUES)
     )
 
 
