@@ -53,12 +53,17 @@ def is_span_start(call: ast.Call, imports: ImportTable) -> bool:
     )
 
 
-def _child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
-    return tuple(
-        field
-        for field in kind._fields
-        if field not in _INERT_FIELDS and not (field == "value" and kind in _DATA_VALUES)
-    )
+def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node of ``kind`` that can hold a node other than a context or an operator,
+    in ``_fields`` order: where a walk that records names, calls or statements must look."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(
+            field
+            for field in kind._fields
+            if field not in _INERT_FIELDS and not (field == "value" and kind in _DATA_VALUES)
+        )
+    return fields
 
 
 class _Walker:
@@ -122,7 +127,7 @@ class _Walker:
         leaf's own frames)."""
         fields = _CHILD_FIELDS.get(type(node))
         if fields is None:
-            fields = _CHILD_FIELDS[type(node)] = _child_fields(type(node))
+            fields = child_fields(type(node))
         visit, leaves, wrappers = self._visit, _LEAVES, _WRAPPERS
         for name in fields:
             value: Any = getattr(node, name, None)
