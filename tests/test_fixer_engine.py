@@ -195,6 +195,88 @@ def test_findings_declined_for_their_shape_never_reach_libcst(monkeypatch: pytes
     assert [(d.finding, d.reason) for d in fix_source(source).declined] == on_the_tree
 
 
+# A try after attach() that holds every detach: whether the fix can fold them into its finally.
+TRY_SHAPES = {
+    "a detach on an early return, nested in the try": """
+        async def wrapper(span, wrapped, streaming):
+            token = otel_context.attach(set_span_in_context(span))
+            try:
+                response = await wrapped()
+                if streaming:
+                    otel_context.detach(token)
+                    return Stream(response, span)
+                span.end()
+                otel_context.detach(token)
+                return response
+            except Exception as error:
+                span.record_exception(error)
+                otel_context.detach(token)
+                raise
+        """,
+    "an except clause that detaches and swallows": """
+        def swallow(ctx, job):
+            token = otel_context.attach(ctx)
+            try:
+                job()
+            except ValueError:
+                otel_context.detach(token)
+                log()
+        """,
+    "work between attach and a try with except clauses": """
+        def prepared(ctx, job):
+            token = otel_context.attach(ctx)
+            job.prepare()
+            try:
+                job()
+            except ValueError:
+                otel_context.detach(token)
+                raise
+            finally:
+                otel_context.detach(token)
+        """,
+    "a detach that folds into finally": """
+        def folds(ctx, job):
+            token = otel_context.attach(ctx)
+            try:
+                job()
+            except Exception:
+                otel_context.detach(token)
+                raise
+            otel_context.detach(token)
+        """,
+    "an except clause on one line (left to libcst)": """
+        def suite(ctx, job):
+            token = otel_context.attach(ctx)
+            try:
+                job()
+            except Exception: otel_context.detach(token); raise
+        """,
+}
+SETTLED_BEFORE_LIBCST = {
+    "a detach on an early return, nested in the try",
+    "an except clause that detaches and swallows",
+    "work between attach and a try with except clauses",
+}
+
+
+@pytest.mark.parametrize("shape", list(TRY_SHAPES))
+def test_a_try_holding_every_detach_is_judged_on_the_ast_as_on_the_libcst_tree(shape: str) -> None:
+    """The fold's refusals (a detach nested deeper, an except clause that does not re-raise, work
+    that would fall into an except clause) are given from the ast with libcst's very reason; a
+    fold that goes ahead, or a block the two trees list differently, is left to libcst."""
+    source = "from opentelemetry import context as otel_context\n\n\n" + dedent(TRY_SHAPES[shape])
+    findings = [f for f in analyze_source(source) if f.code in token.CODES]
+    assert findings
+    planned = list(token.plan(findings, FixTree(source, "auto")))
+    on_the_tree = sorted((d.finding, d.reason) for d in planned if isinstance(d, Declined))
+    shapes = Shapes(ast.parse(source), source.splitlines())
+    settled = sorted((d.finding, d.reason) for d in token.settle(findings, shapes))
+    if shape in SETTLED_BEFORE_LIBCST:
+        assert settled == on_the_tree and len(settled) == len(findings)
+    else:
+        assert settled == []
+
+
 def test_what_is_left_when_the_rounds_run_out_is_declined_not_reported_as_rewritten(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -37,15 +37,20 @@ class ImportTable:
         return dict(self._aliases)
 
     def qualname(self, expr: ast.expr) -> str | None:
-        """``aio.create_task`` -> ``asyncio.create_task``; None for anything not rooted in an import."""
-        dotted = dotted_name(expr)
-        if dotted is None:
+        """``aio.create_task`` -> ``asyncio.create_task``; None for anything not rooted in an import
+        (most calls: ``self.f()``, a local's method), known from the chain's root before any string
+        is built."""
+        attributes = []
+        root = expr
+        while isinstance(root, ast.Attribute):
+            attributes.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name):
             return None
-        head, _, rest = dotted.partition(".")
-        base = self._aliases.get(head)
+        base = self._aliases.get(root.id)
         if base is None:
             return None
-        full = f"{base}.{rest}" if rest else base
+        full = ".".join([base, *reversed(attributes)])
         return CANONICAL.get(full, full)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flake8_otel_context.analysis.facts import (
     Binding,
@@ -19,10 +20,22 @@ from flake8_otel_context.analysis.vocabulary import OTEL_ATTACH, OTEL_DETACH, TH
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
-# Fields that only ever hold ``Load``/``Store``/``Del`` or an operator: leaves with no handler.
-_INERT_FIELDS = frozenset({"ctx", "op", "ops"})
+# Fields that hold nothing to walk: ``Load``/``Store``/``Del`` or an operator (leaves with no
+# handler), or plain data (identifiers, numbers, the strings of ``global``; the one node among them,
+# 3.12's ``TypeAlias.name``, is a ``Name``, a leaf). Every node has several; looked up for nothing,
+# they were a sixth of the walk.
+_INERT_FIELDS = frozenset({
+    "ctx", "op", "ops",
+    "id", "attr", "name", "names", "arg", "asname", "module", "level", "kind", "conversion",
+    "is_async", "simple", "type_comment", "rest", "tag",
+})
+# ... and ``value`` where it is data, not a node.
+_DATA_VALUES = frozenset({ast.Constant, ast.MatchSingleton})
 # Names and constants, most of a tree's nodes: no handler and nothing below them but strings.
 _LEAVES = frozenset({ast.Name, ast.Constant})
+# Nodes whose one child is their ``value``: with a leaf there (``self.pool``, ``timeout=5``,
+# ``*args``), nothing below them to record either.
+_WRAPPERS = frozenset({ast.Attribute, ast.keyword, ast.Starred})
 # Each node type's fields the walk descends into, in ``_fields`` order (as ``iter_child_nodes``).
 _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
@@ -38,6 +51,19 @@ def is_span_start(call: ast.Call, imports: ImportTable) -> bool:
     return (name or "").lstrip("_") == "start_as_current_span" or (
         name == "use_span" and imports.qualname(call.func) == USE_SPAN
     )
+
+
+def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node of ``kind`` that can hold a node other than a context or an operator,
+    in ``_fields`` order: where a walk that records names, calls or statements must look."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(
+            field
+            for field in kind._fields
+            if field not in _INERT_FIELDS and not (field == "value" and kind in _DATA_VALUES)
+        )
+    return fields
 
 
 class _Walker:
@@ -95,21 +121,29 @@ class _Walker:
 
     def _visit_children(self, node: ast.AST) -> None:
         """``ast.iter_child_nodes``, inlined (its two generators were the walk's largest cost), and
-        without the leaves the walk records nothing from: expression contexts, operators, names and
-        constants. The frames per level of nesting are the same, so the depth that ends in OTC900
-        is too (to within the leaf's own frames)."""
+        without the leaves the walk records nothing from: expression contexts, operators, names,
+        constants, and an attribute, keyword or starred argument of either. The frames per
+        level of nesting are the same, so the depth that ends in OTC900 is too (to within the
+        leaf's own frames)."""
         fields = _CHILD_FIELDS.get(type(node))
         if fields is None:
-            fields = _CHILD_FIELDS[type(node)] = tuple(f for f in node._fields if f not in _INERT_FIELDS)
-        visit, leaves = self._visit, _LEAVES
+            fields = child_fields(type(node))
+        visit, leaves, wrappers = self._visit, _LEAVES, _WRAPPERS
         for name in fields:
-            value = getattr(node, name, None)
+            value: Any = getattr(node, name, None)
             if isinstance(value, list):
                 for item in value:
-                    if type(item) not in leaves and isinstance(item, ast.AST):
+                    kind = type(item)
+                    if kind in leaves or (kind in wrappers and type(item.value) in leaves):
+                        continue
+                    if isinstance(item, ast.AST):
                         visit(item)
-            elif type(value) not in leaves and isinstance(value, ast.AST):
-                visit(value)
+            else:
+                kind = type(value)
+                if kind in leaves or (kind in wrappers and type(value.value) in leaves):
+                    continue
+                if isinstance(value, ast.AST):
+                    visit(value)
 
     def _visit_all(self, nodes: list[ast.expr] | list[ast.stmt]) -> None:
         for node in nodes:
@@ -273,16 +307,17 @@ class _Walker:
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         target = self._target[1] if self._target is not None and self._target[0] is node else None
         self._target = None
+        spans, loops, withs = self._spans, self._loops, self._withs
         site = Site(
             node,
             qualname,
             method,
             self._fn,
-            tuple(self._spans),
-            tuple(self._loops),
+            tuple(spans) if spans else (),
+            tuple(loops) if loops else (),
             self._statement,
             target,
-            tuple(self._withs),
+            tuple(withs) if withs else (),
         )
         self._fn.sites.append(site)
         if qualname == OTEL_ATTACH:

@@ -32,6 +32,8 @@ from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_ON, RULES_BY_CODE, needed_words
 
 _MAX_ROUNDS = 10
+# What every line flake8's ``NOQA_FILE`` matches holds: one search of the text rules most files out.
+_MAY_SKIP_FILE = re.compile(r"# flake8[:=]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -147,15 +149,15 @@ def _fixable(findings: list[Finding], shapes: Shapes, result: FixResult) -> dict
 def _findings(
     source: str, options: FixOptions, project: ProjectModel | None, path: str | None
 ) -> tuple[list[Finding], Shapes]:
-    """The findings not suppressed by ``# noqa``, and the ``ast`` they were found in."""
+    """The findings not suppressed by ``# noqa``, and the ``ast`` they were found in. Most files the
+    pre-check lets through have none: their lines are never split."""
     tree = ast.parse(source)
     codes = DEFAULT_ON if options.codes is None else options.codes
-    lines = physical_lines(source)
-    shapes = Shapes(tree, lines)
-    if any(NOQA_FILE.match(line) for line in lines):
-        return [], shapes
+    if _MAY_SKIP_FILE.search(source) and any(NOQA_FILE.match(line) for line in physical_lines(source)):
+        return [], Shapes(tree, [])
     found = analyze(tree, source, options.settings, codes, project, path)
-    return [f for f in found if not _suppressed(f, lines)], shapes
+    lines = physical_lines(source) if found else []
+    return [f for f in found if not _suppressed(f, lines)], Shapes(tree, lines)
 
 
 def _suppressed(finding: Finding, lines: list[str]) -> bool:

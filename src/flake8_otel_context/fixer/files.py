@@ -22,7 +22,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def physical_lines(text: str) -> list[str]:
     """The lines as Python numbers them (``str.splitlines`` also breaks at form feeds and more)."""
-    return _LINE_BREAK.split(text)
+    return _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
 
 
 def character_column(line: str, byte_column: int) -> int:

@@ -95,7 +95,7 @@ def _rewrite(
     if unread is not None:  # an error for this file, not a finding: nothing in it was checked
         raise SourceError(unread.message.removeprefix(f"{NOT_ANALYSED} "))
     found = result.in_input()
-    lines = physical_lines(source.text)
+    lines = physical_lines(source.text) if found else []
     reported = tuple(_reported(finding, reason, lines) for finding, reason in found)
     in_input = tuple(Declined(finding, reason) for finding, reason in found if reason is not None)
     if result.source == source.text:

@@ -47,7 +47,15 @@ class Shapes:
     def alone_on_its_lines(self, statement: ast.stmt) -> bool:
         """Nothing but indentation before it, nothing but a comment after it: no ``;`` and no
         compound statement's header shares its lines."""
-        if not isinstance(statement, SIMPLE) or statement.end_lineno is None:
+        return isinstance(statement, SIMPLE) and self._nothing_else_on_its_lines(statement)
+
+    def on_a_line_of_its_own(self, statement: ast.stmt) -> bool:
+        """libcst lists it as a statement of its own in an indented block: a compound statement
+        (never in a one-line suite), or a simple one alone on its lines."""
+        return isinstance(statement, COMPOUND) or self._nothing_else_on_its_lines(statement)
+
+    def _nothing_else_on_its_lines(self, statement: ast.stmt) -> bool:
+        if statement.end_lineno is None:
             return False
         first = self._line(statement.lineno).encode("utf-8")
         last = self._line(statement.end_lineno).encode("utf-8")

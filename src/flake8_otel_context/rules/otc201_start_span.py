@@ -9,6 +9,7 @@ from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.facts import FunctionFacts, Site
 from flake8_otel_context.analysis.findings import Anchor, Finding
 from flake8_otel_context.analysis.vocabulary import GATHER, TASK_FACTORIES, TASK_METHODS, TO_THREAD
+from flake8_otel_context.analysis.walker import child_fields
 from flake8_otel_context.rules.rule import Rule
 
 _SPAN_STARTS = ("start_span", "start_as_current_span")
@@ -97,7 +98,7 @@ def _loaded_not_as_owner(node: ast.AST) -> frozenset[str]:
     pending = [node]
     while pending:  # ``ast.walk`` without its generators, and without descending into owners
         current = pending.pop()
-        for field_name in current._fields:
+        for field_name in child_fields(type(current)):
             value = getattr(current, field_name, None)
             for child in value if isinstance(value, list) else (value,):
                 if isinstance(child, ast.Name):

@@ -38,6 +38,8 @@ _OUTLIVES = (
 _RETURNED = "the token leaves this function, so only its caller can detach it, in a finally"
 _STORED = "the token is stored for another function to detach; detach it there, in a finally"
 
+_NOT_RERAISED = "the except clause that detaches does not re-raise; restructure it so a finally detaches"
+_FALLS_INTO_EXCEPT = "the try after attach() has except clauses that the code before it must not fall into"
 _SETTER = (
     "attach() of a context made here, with no token kept: the function may be meant to change its "
     "caller's context (a setter); if not, keep the token and detach it in a finally where the work ends"
@@ -113,10 +115,12 @@ def _nested_detach(attach: ast.stmt, detaches: list[SourceRange], shapes: Shapes
     if placed is None or not detaches:
         return None
     block, position = placed
-    for statement in block[position + 1 :]:
+    for index, statement in enumerate(block[position + 1 :], position + 1):
         inside = [detach for detach in detaches if shapes.holds(statement, detach)]
         if not inside:
             continue
+        if isinstance(statement, ast.Try) and len(inside) == len(detaches):
+            return _unfoldable(statement, detaches, index > position + 1, shapes)
         if isinstance(statement, ast.Try) or not (
             isinstance(statement, COMPOUND) or shapes.alone_on_its_lines(statement)
         ):
@@ -127,6 +131,41 @@ def _nested_detach(attach: ast.stmt, detaches: list[SourceRange], shapes: Shapes
             return _elsewhere_at(nested)
         return None if only in inside else _elsewhere_at(inside[0])
     return _elsewhere_at(detaches[0])
+
+
+def _unfoldable(
+    statement: ast.Try, detaches: list[SourceRange], after_work: bool, shapes: Shapes
+) -> str | None:
+    """``_fold_into_finally``'s refusals, on the ``ast``, for the ``try`` that holds every detach
+    (``after_work``: statements come between attach and it). None when the fold goes ahead, and
+    wherever a statement of its handlers or ``finally`` shares a line, so the two trees list those
+    blocks alike."""
+    blocks = [statement.finalbody, *(handler.body for handler in statement.handlers)]
+    if not all(shapes.on_a_line_of_its_own(line) for block in blocks for line in block):
+        return None
+
+    def is_detach(line: ast.stmt) -> bool:
+        return isinstance(line, ast.Expr) and SourceRange.of(line.value) in detaches
+
+    folded = sum(is_detach(line) for line in statement.finalbody)
+    handlers = 0
+    for handler in statement.handlers:
+        kept = [line for line in handler.body if not is_detach(line)]
+        if len(kept) == len(handler.body):
+            handlers += 1
+            continue
+        if not kept or not (isinstance(kept[-1], ast.Raise) and kept[-1].exc is None):
+            return _NOT_RERAISED
+        folded += len(handler.body) - len(kept)
+        handlers += not (len(kept) == 1 and _ast_is_broad(handler))
+    if folded != len(detaches):
+        return _elsewhere_at(detaches[0])
+    return _FALLS_INTO_EXCEPT if after_work and handlers else None
+
+
+def _ast_is_broad(handler: ast.ExceptHandler) -> bool:
+    kind = handler.type
+    return kind is None or (isinstance(kind, ast.Name) and kind.id in ("Exception", "BaseException"))
 
 
 def _ast_attaches_what_came_in(attach: ast.Call, function: Function | None) -> bool | None:
@@ -283,7 +322,7 @@ def _fold_into_finally(
             handlers.append(handler)
             continue
         if not kept or not _is_bare_raise(kept[-1]):
-            return "the except clause that detaches does not re-raise; restructure it so a finally detaches"
+            return _NOT_RERAISED
         moved += [split_blank_lines(s)[1] for s in lines if s not in kept]
         if len(kept) == 1 and _is_broad(handler):
             continue
@@ -291,7 +330,7 @@ def _fold_into_finally(
     if len(in_finally) + len(moved) != len(detaches):
         return _elsewhere(detaches[0], tree)
     if region and handlers:
-        return "the try after attach() has except clauses that the code before it must not fall into"
+        return _FALLS_INTO_EXCEPT
     if not in_finally:
         finally_lines.append(moved[0])
     finalbody = cst.Finally(body=cst.IndentedBlock(body=finally_lines))
