@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.checker import NOT_ANALYSED, analyze
 from flake8_otel_context.cli.config import ConfigError, check_flake8_config
 from flake8_otel_context.project.cache import findings_key
+from flake8_otel_context.project.collector import built_frozen
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.rules import DEFAULT_OFF
@@ -93,15 +93,10 @@ class OtelContextChecker:
         if span_scope.reads_project:
             stdin_name = getattr(options, "stdin_display_name", "stdin")
             paths = [stdin_name if p == "-" else p for p in getattr(options, "filenames", None) or ["."]]
-            if gc.get_freeze_count():
-                # What an earlier run in this process froze (flake8 driven from Python, an editor's
-                # server, a test suite) is collected now: only the newest model stays frozen.
-                gc.unfreeze()
-                gc.collect()
-            cls.project = load_project(paths, cache_setting(getattr(options, "otc_cache_dir", "")))
+            cache = cache_setting(getattr(options, "otc_cache_dir", ""))
             # flake8 forks its workers next; frozen, the model's many objects are neither scanned by
             # each worker's garbage collector nor copied into it page by page.
-            gc.freeze()
+            cls.project = built_frozen(lambda: load_project(paths, cache))
 
     def run(self) -> Iterator[tuple[int, int, str, type[OtelContextChecker]]]:
         source = "".join(self._lines)

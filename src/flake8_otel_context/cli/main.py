@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import os
 import sys
@@ -24,6 +23,7 @@ from flake8_otel_context.cli.selection import ignored_in, per_file_ignores, sele
 from flake8_otel_context.fixer.engine import FixOptions
 from flake8_otel_context.fixer.run import FileReport, fix_file, fix_stdin
 from flake8_otel_context.fixer.tree import Style
+from flake8_otel_context.project.collector import built_frozen
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.reference import NOTICES, explain_code
@@ -232,11 +232,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     named = [args.stdin_filename] if stdin else args.paths
     project = None
     if options.settings.span_scope.reads_project:
-        project = load_project(named, cache_setting(args.otc_cache_dir))
-        # Frozen, the model's many objects are no longer scanned by every full collection that the
-        # trees parsed next set off (in this process and in the workers forked from it): without
-        # this, those collections cost more than the parsing itself.
-        gc.freeze()
+        cache = cache_setting(args.otc_cache_dir)
+        # Frozen, the model is not scanned by every full collection the trees parsed next set off.
+        project = built_frozen(lambda: load_project(named, cache))
 
     def options_for(path: str) -> FixOptions:
         ignored = ignored_in(path, args.per_file_ignores)
