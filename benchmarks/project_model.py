@@ -26,8 +26,7 @@ from pathlib import Path
 
 from peers import FLAKE8_ALONE, Runs, flake8_program, run_once
 
-from flake8_otel_context.project.load import _summary, load_project, project_files
-from flake8_otel_context.project.model import ProjectModel
+from flake8_otel_context.project.load import build_model, load_project, project_files, project_root
 
 COLD = "flake8 + plugin, cold cache"
 WARM = "flake8 + plugin, warm cache"
@@ -72,10 +71,10 @@ def in_process(trees: list[Path]) -> tuple[list[Path], float, float, float]:
 def growth(files: list[Path]) -> list[tuple[int, int, float]]:
     rows = []
     for share in (8, 4, 2, 1):
-        chosen = files[: max(1, len(files) // share)]
-        lines = sum(path.read_bytes().count(b"\n") for path in chosen)
+        chosen = [(path, project_root(path)) for path in files[: max(1, len(files) // share)]]
+        lines = sum(path.read_bytes().count(b"\n") for path, _ in chosen)
         start = time.process_time()
-        model = ProjectModel([_summary(path, None)[0] for path in chosen])
+        model = build_model(chosen)  # as a run builds it, without a cache
         for module in model.modules.values():  # the whole-project questions, as a run asks them
             for name in module.boundary_functions:
                 model.live(module.name, name)
