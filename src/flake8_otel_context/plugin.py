@@ -13,7 +13,7 @@ from flake8.options.manager import OptionManager
 
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
-from flake8_otel_context.checker import NOT_ANALYSED, analyze
+from flake8_otel_context.checker import NOT_ANALYSED, analyze, worth_analysing
 from flake8_otel_context.cli.config import ConfigError, check_flake8_config
 from flake8_otel_context.project.cache import findings_key
 from flake8_otel_context.project.load import cache_setting, load_project
@@ -105,8 +105,12 @@ class OtelContextChecker:
 
     def _findings(self, source: str) -> list[tuple[int, int, str]]:
         """The analysis's findings, or those of an earlier run when neither this file, nor the
-        settings, nor any module of the project has changed since (every code: flake8 selects)."""
+        settings, nor any module of the project has changed since (every code: flake8 selects).
+        A file the analysis rules out on its first, cheap test is neither read from nor written to
+        the cache: for it the cache would cost more than the answer."""
         project = self.project
+        if not worth_analysing(source, self.settings, project=project, path=self._filename):
+            return []
         path = os.path.realpath(self._filename)
         cache = project.cache_for(path) if project is not None else None
         settings = f"{self.settings.span_scope.value}|{sorted(self.settings.propagating)}"
