@@ -8,11 +8,12 @@ pre-commit on staged files) still sees the rest of its project.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from flake8_otel_context.project.cache import SummaryCache, content_key, default_directory
@@ -36,25 +37,35 @@ def project_root(path: Path) -> Path:
     return start
 
 
-def module_name(path: Path) -> tuple[str, bool]:
-    """The dotted name Python imports ``path`` as, from the packages (``__init__.py``) around it."""
+def is_regular_package(directory: Path) -> bool:
+    return (directory / "__init__.py").is_file()
+
+
+def module_name(
+    path: Path, is_package_directory: Callable[[Path], bool] = is_regular_package
+) -> tuple[str, bool]:
+    """The dotted name Python imports ``path`` as, from the packages (``__init__.py``) around it.
+    ``is_package_directory``: the test of a directory, remembered over a whole project by
+    ``build_model`` (every module of a package asks it of the same few directories)."""
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     directory = path.parent
-    while (directory / "__init__.py").is_file():
+    while is_package_directory(directory):
         parts.insert(0, directory.name)
         directory = directory.parent
     return ".".join(parts) or path.parent.name, is_package
 
 
-def namespace_names(path: Path, root: Path) -> list[str]:
+def namespace_names(
+    path: Path, root: Path, is_package_directory: Callable[[Path], bool] = is_regular_package
+) -> list[str]:
     """The longer names a module is also imported by when the directories above its first regular
     package are namespace packages (PEP 420: no ``__init__.py``, as ``google/cloud/``), up to the
     project root: ``spanner_v1.table`` is also ``cloud.spanner_v1.table`` and
     ``google.cloud.spanner_v1.table``. Directories that are not identifiers end the walk."""
-    name, _ = module_name(path)
+    name, _ = module_name(path, is_package_directory)
     directory = path.parent
-    while (directory / "__init__.py").is_file():
+    while is_package_directory(directory):
         directory = directory.parent
     names = []
     while directory != root and root in directory.parents and directory.name.isidentifier():
@@ -107,6 +118,7 @@ def build_model(
     module's garbage is collected young (``_summary``), and the model is scanned at most once,
     after (the plugin freezes it before flake8 forks)."""
     caches = caches or {}
+    is_package_directory = functools.cache(is_regular_package)
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -114,9 +126,10 @@ def build_model(
         aliases: dict[str, str] = {}
         digest = hashlib.blake2b(digest_size=16)
         for path, root in files:
-            summary, key = _summary(path, caches.get(root))
+            summary, key = _summary(path, caches.get(root), is_package_directory)
             summaries.append(summary)
-            aliases.update((alias, summary.name) for alias in namespace_names(path, root))
+            names = namespace_names(path, root, is_package_directory)
+            aliases.update((alias, summary.name) for alias in names)
             digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
         for cache in caches.values():
             if cache is not None:
@@ -147,9 +160,11 @@ def _cache_for(root: Path, cache_directory: Path | None | bool) -> SummaryCache 
     return None
 
 
-def _summary(path: Path, cache: SummaryCache | None) -> tuple[ModuleSummary, str]:
+def _summary(
+    path: Path, cache: SummaryCache | None, is_package_directory: Callable[[Path], bool] = is_regular_package
+) -> tuple[ModuleSummary, str]:
     """The module's summary, and the key of what it was made from (its content, or why not)."""
-    name, is_package = module_name(path)
+    name, is_package = module_name(path, is_package_directory)
     key = str(path)
     try:
         status = path.stat()
