@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Collection
+from typing import Protocol
 
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.findings import Finding
@@ -54,11 +55,17 @@ def analyze(
     return sorted(findings)
 
 
+class LiveBoundaries(Protocol):
+    """What the first test asks of a project (a ``ProjectModel``, or what a run kept of one)."""
+
+    def has_live_boundary(self, path: str, assume_public: bool = False) -> bool: ...
+
+
 def worth_analysing(
     source: str,
     settings: Settings,
     codes: Collection[str] | None = None,
-    project: ProjectModel | None = None,
+    project: LiveBoundaries | None = None,
     path: str | None = None,
 ) -> bool:
     """The test ``analyze`` starts with, cheap and on text: the file mentions what the selected

@@ -16,8 +16,8 @@ from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.checker import NOT_ANALYSED, analyze, worth_analysing
 from flake8_otel_context.cli.config import ConfigError, check_flake8_config
 from flake8_otel_context.project.cache import findings_key
-from flake8_otel_context.project.load import cache_setting, load_project
-from flake8_otel_context.project.model import ProjectModel
+from flake8_otel_context.project.handle import ProjectHandle, open_project
+from flake8_otel_context.project.load import cache_setting
 from flake8_otel_context.rules import DEFAULT_OFF
 
 # flake8 exits 1 for findings; a configuration this plugin cannot use is a usage error.
@@ -29,8 +29,9 @@ class OtelContextChecker:
     version = __version__
     settings = Settings()
     # Built once per run in ``parse_options``, before flake8 forks its workers (which inherit it);
-    # with the spawn start method each worker builds it again from the warm cache.
-    project: ProjectModel | None = None
+    # with the spawn start method each worker builds it again from the warm cache. When an earlier
+    # run left all this one needs, the model itself is not built (see ``project.handle``).
+    project: ProjectHandle | None = None
 
     def __init__(self, tree: ast.Module, lines: list[str], filename: str = "stdin") -> None:
         self._tree = tree
@@ -93,10 +94,16 @@ class OtelContextChecker:
         if span_scope.reads_project:
             stdin_name = getattr(options, "stdin_display_name", "stdin")
             paths = [stdin_name if p == "-" else p for p in getattr(options, "filenames", None) or ["."]]
-            cls.project = load_project(paths, cache_setting(getattr(options, "otc_cache_dir", "")))
+            cache = cache_setting(getattr(options, "otc_cache_dir", ""))
+            cls.project = open_project(paths, cache, cls._settings_key())
             # flake8 forks its workers next; frozen, the model's many objects are neither scanned by
             # each worker's garbage collector nor copied into it page by page.
             gc.freeze()
+
+    @classmethod
+    def _settings_key(cls) -> str:
+        """The settings a file's findings depend on."""
+        return f"{cls.settings.span_scope.value}|{sorted(cls.settings.propagating)}"
 
     def run(self) -> Iterator[tuple[int, int, str, type[OtelContextChecker]]]:
         source = "".join(self._lines)
@@ -113,15 +120,15 @@ class OtelContextChecker:
             return []
         path = os.path.realpath(self._filename)
         cache = project.cache_for(path) if project is not None else None
-        settings = f"{self.settings.span_scope.value}|{sorted(self.settings.propagating)}"
-        key = findings_key(source, settings, project.digest) if project is not None else ""
+        key = findings_key(source, self._settings_key(), project.digest) if project is not None else ""
         if cache is not None:
             cached = cache.get_findings(path, key)
             if cached is not None:
                 return cached
+        model = project.model() if project is not None else None
         found = [
             (f.line, f.col, f.message)
-            for f in analyze(self._tree, source, self.settings, project=project, path=self._filename)
+            for f in analyze(self._tree, source, self.settings, project=model, path=self._filename)
         ]
         if cache is not None and not any(message.startswith(NOT_ANALYSED) for _, _, message in found):
             cache.put_findings(path, key, found)

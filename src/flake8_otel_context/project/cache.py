@@ -106,6 +106,14 @@ class SummaryCache:
             self._write(self.root, "summaries", tool_key(), self._kept)
         self._stored, self._kept, self._changed = None, {}, False
 
+    def get_run(self, name: str, digest: str) -> dict[str, Any] | None:
+        """What a run over the project ``name`` whose model had ``digest`` left for the next."""
+        stored = self._read(name, "run", f"{digest}|{tool_key()}")
+        return stored if isinstance(stored, dict) else None
+
+    def put_run(self, name: str, digest: str, value: dict[str, Any]) -> None:
+        self._write(name, "run", f"{digest}|{tool_key()}", value)
+
     def get_findings(self, path: str, key: str) -> list[tuple[int, int, str]] | None:
         """What the plugin reported in ``path`` when the file, the whole project's summaries and the
         settings were exactly those ``key`` digests; None when any of them changed."""

@@ -100,9 +100,28 @@ def project_files(roots: Iterable[Path]) -> Iterator[Path]:
 def load_project(paths: Iterable[str], cache_directory: Path | None | bool = True) -> ProjectModel:
     """The model of the project(s) ``paths`` belong to. ``cache_directory``: True for the default
     place (see ``cache.default_directory``), a directory, or False/None for no cache."""
+    return build_model(*find_project(paths, cache_directory))
+
+
+def find_project(
+    paths: Iterable[str], cache_directory: Path | None | bool = True
+) -> tuple[list[tuple[Path, Path]], dict[Path, SummaryCache | None]]:
+    """The modules of the project(s) ``paths`` belong to, each with its root, and each root's cache."""
     roots = sorted({project_root(Path(os.path.realpath(p))) for p in paths if p != "-"} or {Path.cwd()})
     caches = {root: _cache_for(root, cache_directory) for root in roots}
-    return build_model([(path, root) for root in roots for path in project_files([root])], caches)
+    return [(path, root) for root in roots for path in project_files([root])], caches
+
+
+def project_digest(files: list[tuple[Path, Path]]) -> str:
+    """The digest ``build_model`` gives the model of ``files``, from their contents alone: what a
+    run can know without summarising (or reading the summaries of) any module."""
+    is_package_directory = functools.cache(is_regular_package)
+    digest = hashlib.blake2b(digest_size=16)
+    for path, _ in files:
+        name, is_package = module_name(path, is_package_directory)
+        _, key, _ = _content(path, name, is_package)
+        digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def build_model(
@@ -165,17 +184,10 @@ def _summary(
 ) -> tuple[ModuleSummary, str]:
     """The module's summary, and the key of what it was made from (its content, or why not)."""
     name, is_package = module_name(path, is_package_directory)
+    data, digest, error = _content(path, name, is_package)
+    if data is None:
+        return ModuleSummary(name, str(path), error=error), digest
     key = str(path)
-    try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.py: never opened
-            return ModuleSummary(name, key, error="is not a regular file"), "not a regular file"
-        if status.st_size > MAX_FILE_BYTES:
-            return ModuleSummary(name, key, error="too large to summarise"), f"too large {status.st_size}"
-        data = path.read_bytes()
-    except OSError as error:
-        return ModuleSummary(name, key, error=f"cannot be read: {error.strerror or error}"), "unreadable"
-    digest = content_key(name, is_package, data)
     if cache is not None:
         cached = cache.get(key, digest)
         if cached is not None:
@@ -191,3 +203,17 @@ def _summary(
     if cache is not None:
         cache.put(key, digest, summary)
     return summary, digest
+
+
+def _content(path: Path, name: str, is_package: bool) -> tuple[bytes | None, str, str]:
+    """The module's bytes and their key, or None, the key of why not, and the error to report."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.py: never opened
+            return None, "not a regular file", "is not a regular file"
+        if status.st_size > MAX_FILE_BYTES:
+            return None, f"too large {status.st_size}", "too large to summarise"
+        data = path.read_bytes()
+    except OSError as error:
+        return None, "unreadable", f"cannot be read: {error.strerror or error}"
+    return data, content_key(name, is_package, data), ""
