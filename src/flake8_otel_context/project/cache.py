@@ -106,6 +106,9 @@ class SummaryCache:
             self._write(self.root, "summaries", tool_key(), self._kept)
         self._stored, self._kept, self._changed = None, {}, False
 
+    def has_run(self, name: str) -> bool:
+        return self._entry(name, "run").is_file()
+
     def get_run(self, name: str, digest: str) -> dict[str, Any] | None:
         """What a run over the project ``name`` whose model had ``digest`` left for the next."""
         stored = self._read(name, "run", f"{digest}|{tool_key()}")

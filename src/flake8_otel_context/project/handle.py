@@ -61,8 +61,9 @@ def open_project(paths: list[str], cache_directory: Path | bool, settings: str) 
     files, caches = find_project(paths, cache_directory)
     cache = next((c for c in caches.values() if c is not None), None)
     name = "\0".join(str(root) for root in caches)
-    digest = project_digest(files) if cache is not None else ""
-    earlier = _run(cache.get_run(name, digest)) if cache is not None else None
+    # The modules are hashed only when an earlier run left a record to compare with (not when cold).
+    digest = project_digest(files) if cache is not None and cache.has_run(name) else ""
+    earlier = _run(cache.get_run(name, digest)) if cache is not None and digest else None
     if earlier is not None and settings in earlier[0]:
         return ProjectHandle(files, caches, digest, (earlier[1], earlier[2]), None)
     model = build_model(files, caches)
@@ -70,11 +71,12 @@ def open_project(paths: list[str], cache_directory: Path | bool, settings: str) 
         frozenset(path for path in model.by_path if model.has_live_boundary(path, False)),
         frozenset(path for path in model.by_path if model.has_live_boundary(path, True)),
     )
-    if cache is not None and model.digest == digest:
+    # Kept unless a module changed between the hashing above and the model's own reading of it.
+    if cache is not None and (model.digest == digest or not digest):
         seen = earlier[0] if earlier is not None else frozenset()
         cache.put_run(
             name,
-            digest,
+            model.digest,
             {"settings": sorted({*seen, settings}), "live": sorted(live[0]), "public": sorted(live[1])},
         )
     return ProjectHandle(files, caches, model.digest, live, model)
