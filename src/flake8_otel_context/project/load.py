@@ -27,6 +27,7 @@ SKIPPED_DIRECTORIES = frozenset(
 )
 MAX_FILES = 20_000  # a project bigger than this is read up to here: the model sees less, never fails
 MAX_FILE_BYTES = 4_000_000  # a bigger module is generated code: it gets no summary
+_YOUNG_OBJECTS = 100_000  # while the model is built, the young generation is collected past this
 
 
 def project_root(path: Path) -> Path:
@@ -131,11 +132,12 @@ def build_model(
     where their keys match, whole-project answers worked out (``ProjectModel.prepare``).
 
     With the collector paused: summarising allocates many objects that die with their module (its
-    tree, its facts, some in reference cycles) and keeps a few for the whole run (its summary).
-    Python's automatic collector scans the kept ones again and again as they pile up, which made
-    the time grow faster than the project (x2.3 over three of the corpus's packages); instead each
-    module's garbage is collected young (``_summary``), and the model is scanned at most once,
-    after (the plugin freezes it before flake8 forks)."""
+    tree, its facts) and keeps a few for the whole run (its summary). Python's automatic collector
+    scans the kept ones again and again as they pile up, which made the time grow faster than the
+    project (x2.3 over three of the corpus's packages). The facts are released without cycles
+    (``ModuleFacts.release``), so the young generation holds mostly summaries: it is collected
+    when it grows past ``_YOUNG_OBJECTS`` (a cycle someone adds back costs time, not memory), and
+    the model is scanned at most once after (the plugin freezes it before flake8 forks)."""
     caches = caches or {}
     is_package_directory = functools.cache(is_regular_package)
     enabled = gc.isenabled()
@@ -150,6 +152,8 @@ def build_model(
             names = namespace_names(path, root, is_package_directory)
             aliases.update((alias, summary.name) for alias in names)
             digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
+            if gc.get_count()[0] > _YOUNG_OBJECTS:
+                gc.collect(0)
         for cache in caches.values():
             if cache is not None:
                 cache.save()
@@ -198,8 +202,6 @@ def _summary(
         summary = ModuleSummary(name, key, error="is not UTF-8")
     else:
         summary = summarise(source, name, key, is_package)
-        if not gc.isenabled():  # paused by ``build_model``: this module's garbage, young
-            gc.collect(0)
     if cache is not None:
         cache.put(key, digest, summary)
     return summary, digest
