@@ -144,7 +144,8 @@ class SummaryCache:
             self._prepare()
             entry.parent.mkdir(exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-            text = json.dumps({"key": key, "value": value}, separators=(",", ":"))  # C, unlike dump()
+            # dumps() encodes in C, unlike dump(); what is written is plain data made here, no cycles.
+            text = json.dumps({"key": key, "value": value}, separators=(",", ":"), check_circular=False)
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
             os.replace(temporary, entry)
