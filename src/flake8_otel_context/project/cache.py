@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -40,8 +41,9 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# flake8-otel-context's mod
 
 @lru_cache(maxsize=1)
 def tool_key() -> str:
-    """The tool's version and a digest of its own code: a development change invalidates too."""
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    """The tool's version, a digest of its own code (a development change invalidates too) and
+    Python's version (its ``ast`` and its builtins shape a summary)."""
+    digest = hashlib.blake2b(f"{__version__}|{sys.version_info[:2]}".encode(), digest_size=16)
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.read_bytes())
