@@ -84,11 +84,14 @@ def project_files(roots: Iterable[Path]) -> Iterator[Path]:
             subdirectories[:] = sorted(
                 d for d in subdirectories if not d.startswith(".") and d not in SKIPPED_DIRECTORIES
             )
+            # Resolved once per directory; a file is resolved on its own only when it is a link
+            # (``realpath`` of each file costs an ``lstat`` per component of its path).
+            real_directory = os.path.realpath(directory)
             for name in sorted(files):
                 if not name.endswith(".py"):
                     continue
                 path = os.path.join(directory, name)
-                real = os.path.realpath(path)
+                real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_directory, name)
                 if real in seen:
                     continue
                 seen.add(real)
