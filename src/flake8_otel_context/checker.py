@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Collection
+from typing import Protocol
 
 from flake8_otel_context.analysis.context import Analysis
 from flake8_otel_context.analysis.findings import Finding
@@ -33,10 +34,7 @@ def analyze(
     if project is not None and not settings.span_scope.reads_project:
         project = None
     public = settings.span_scope.assumes_public_api
-    live = (
-        project is not None and path is not None and project.has_live_boundary(os.path.realpath(path), public)
-    )
-    if not live and not may_match(source, settings.span_scope, needed_words(codes)):
+    if not worth_analysing(source, settings, codes, project, path):
         return []
     try:
         facts = collect_facts(tree)
@@ -55,6 +53,29 @@ def analyze(
     except Exception as error:  # a bug of ours must cost one file, not the whole flake8 run
         return [_not_analysed(f"internal error {type(error).__name__}: {error} (please report it)")]
     return sorted(findings)
+
+
+class LiveBoundaries(Protocol):
+    """What the first test asks of a project (a ``ProjectModel``, or what a run kept of one)."""
+
+    def has_live_boundary(self, path: str, assume_public: bool = False) -> bool: ...
+
+
+def worth_analysing(
+    source: str,
+    settings: Settings,
+    codes: Collection[str] | None = None,
+    project: LiveBoundaries | None = None,
+    path: str | None = None,
+) -> bool:
+    """The test ``analyze`` starts with, cheap and on text: the file mentions what the selected
+    rules need, or the project shows a boundary of it under a span. Most files of a project pass
+    neither, and their findings (none) cost less to work out than to keep in a cache."""
+    if project is not None and path is not None and settings.span_scope.reads_project:
+        public = settings.span_scope.assumes_public_api
+        if project.has_live_boundary(os.path.realpath(path), public):
+            return True
+    return may_match(source, settings.span_scope, needed_words(codes))
 
 
 def analyze_source(

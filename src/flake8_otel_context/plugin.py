@@ -12,12 +12,12 @@ from flake8.options.manager import OptionManager
 
 from flake8_otel_context import __version__
 from flake8_otel_context.analysis.settings import Settings, SpanScope
-from flake8_otel_context.checker import NOT_ANALYSED, analyze
+from flake8_otel_context.checker import NOT_ANALYSED, analyze, worth_analysing
 from flake8_otel_context.cli.config import ConfigError, check_flake8_config
 from flake8_otel_context.project.cache import findings_key
 from flake8_otel_context.project.collector import built_frozen
-from flake8_otel_context.project.load import cache_setting, load_project
-from flake8_otel_context.project.model import ProjectModel
+from flake8_otel_context.project.handle import ProjectHandle, open_project
+from flake8_otel_context.project.load import cache_setting
 from flake8_otel_context.rules import DEFAULT_OFF
 
 # flake8 exits 1 for findings; a configuration this plugin cannot use is a usage error.
@@ -29,8 +29,9 @@ class OtelContextChecker:
     version = __version__
     settings = Settings()
     # Built once per run in ``parse_options``, before flake8 forks its workers (which inherit it);
-    # with the spawn start method each worker builds it again from the warm cache.
-    project: ProjectModel | None = None
+    # with the spawn start method each worker builds it again from the warm cache. When an earlier
+    # run left all this one needs, the model itself is not built (see ``project.handle``).
+    project: ProjectHandle | None = None
 
     def __init__(self, tree: ast.Module, lines: list[str], filename: str = "stdin") -> None:
         self._tree = tree
@@ -96,7 +97,12 @@ class OtelContextChecker:
             cache = cache_setting(getattr(options, "otc_cache_dir", ""))
             # flake8 forks its workers next; frozen, the model's many objects are neither scanned by
             # each worker's garbage collector nor copied into it page by page.
-            cls.project = built_frozen(lambda: load_project(paths, cache))
+            cls.project = built_frozen(lambda: open_project(paths, cache, cls._settings_key()))
+
+    @classmethod
+    def _settings_key(cls) -> str:
+        """The settings a file's findings depend on."""
+        return f"{cls.settings.span_scope.value}|{sorted(cls.settings.propagating)}"
 
     def run(self) -> Iterator[tuple[int, int, str, type[OtelContextChecker]]]:
         source = "".join(self._lines)
@@ -105,19 +111,23 @@ class OtelContextChecker:
 
     def _findings(self, source: str) -> list[tuple[int, int, str]]:
         """The analysis's findings, or those of an earlier run when neither this file, nor the
-        settings, nor any module of the project has changed since (every code: flake8 selects)."""
+        settings, nor any module of the project has changed since (every code: flake8 selects).
+        A file the analysis rules out on its first, cheap test is neither read from nor written to
+        the cache: for it the cache would cost more than the answer."""
         project = self.project
+        if not worth_analysing(source, self.settings, project=project, path=self._filename):
+            return []
         path = os.path.realpath(self._filename)
         cache = project.cache_for(path) if project is not None else None
-        settings = f"{self.settings.span_scope.value}|{sorted(self.settings.propagating)}"
-        key = findings_key(source, settings, project.digest) if project is not None else ""
+        key = findings_key(source, self._settings_key(), project.digest) if project is not None else ""
         if cache is not None:
             cached = cache.get_findings(path, key)
             if cached is not None:
                 return cached
+        model = project.model() if project is not None else None
         found = [
             (f.line, f.col, f.message)
-            for f in analyze(self._tree, source, self.settings, project=project, path=self._filename)
+            for f in analyze(self._tree, source, self.settings, project=model, path=self._filename)
         ]
         if cache is not None and not any(message.startswith(NOT_ANALYSED) for _, _, message in found):
             cache.put_findings(path, key, found)

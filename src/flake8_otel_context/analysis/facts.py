@@ -115,6 +115,18 @@ class ModuleFacts:
     def all_sites(self) -> list[Site]:
         return [site for function in self.functions for site in function.sites]
 
+    def release(self) -> None:
+        """Break the references between the module's facts (a function and its parent, its sites
+        and their function, a class and its methods), so that they and the tree they point into
+        are freed with their last reference, not by the cyclic collector: the project model
+        summarises every module of a project, keeps none of its facts, and scanning them cost it
+        a tenth of its time. The facts are unusable after."""
+        for function in self.functions:
+            function.__dict__.clear()
+        for cls in self.classes.values():
+            cls.__dict__.clear()
+        self.__dict__.clear()
+
     @cached_property
     def sites_by_called_name(self) -> dict[str, list[Site]]:
         """Every call of the module by the last name it calls (``f`` of ``f()``, ``self.f()``): built

@@ -41,7 +41,9 @@ _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 def collect_facts(tree: ast.Module) -> ModuleFacts:
-    return _Walker(tree).facts
+    walker = _Walker(tree)
+    walker.done()
+    return walker.facts
 
 
 def is_span_start(call: ast.Call, imports: ImportTable) -> bool:
@@ -101,6 +103,11 @@ class _Walker:
         for loop in _LOOPS:
             self._handlers[loop] = self._loop
         self._visit_children(tree)
+
+    def done(self) -> None:
+        """Drop the handlers: bound methods, they hold the walker (and through it the facts and the
+        tree) in a reference cycle that only the cyclic collector would free."""
+        self._handlers.clear()
 
     # -- traversal ---------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from flake8_otel_context.analysis.settings import SpanScope
 from flake8_otel_context.cli.selection import per_file_ignores
-from flake8_otel_context.fixer.tree import Style
+from flake8_otel_context.fixer.style import Style
 
 Value = Union[str, list[str]]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -25,12 +25,10 @@ from flake8_otel_context.analysis.findings import SourceRange
 from flake8_otel_context.fixer.edits import Edit
 from flake8_otel_context.fixer.files import character_column, physical_lines
 from flake8_otel_context.fixer.imports import Imports
+from flake8_otel_context.fixer.style import Style as Style  # where the fixer imports it from
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
-# How boundaries are fixed: "auto" writes attach/detach into a nested worker whose every use the
-# fixer sees and the call-site copy elsewhere; "copy-context" writes the call-site copy everywhere.
-Style = Literal["auto", "copy-context"]
 
 # The nodes that open a scope of their own: every name a function binds occurs inside its node.
 _SCOPES = (

@@ -4,11 +4,13 @@ Like pylint's, the cache lives in the user's cache directory (``$XDG_CACHE_HOME`
 under ``flake8-otel-context/projects/``, one directory per project root), so a lint run writes
 nothing into the project; relocated with ``otc-cache-dir`` it is one directory ignored by git on its
 own (a ``.gitignore`` of ``*``) and by backup tools (``CACHEDIR.TAG``), like mypy's and ruff's.
-One JSON file per module path, holding the key it was made for: the module's
-name, its content's digest and the tool's own code. A summary is used only when all three match, so a
-stale, corrupt or foreign entry is rebuilt, never believed. Writes go through a temporary file and an
-atomic rename, so concurrent runs never read half a file. A cache that cannot be written costs speed,
-never an answer.
+The summaries of one project root are one JSON file (a warm run reads one file, not one per module),
+each module's entry holding the key it was made for: the module's name, its content's digest and
+the tool's own code. A summary is used only when all three match, so a stale, corrupt or foreign
+entry is rebuilt, never believed. A file's findings are one JSON file per checked file (each flake8
+worker writes its own). Writes go through a temporary file and an atomic rename, so concurrent runs
+never read half a file (the last one's summaries win, each whole). A cache that cannot be written
+costs speed, never an answer.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flake8_otel_context import __version__
+from flake8_otel_context.project.rows import from_row, to_row
 from flake8_otel_context.project.summary import ModuleSummary
 
 
@@ -37,8 +41,9 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# flake8-otel-context's mod
 
 @lru_cache(maxsize=1)
 def tool_key() -> str:
-    """The tool's version and a digest of its own code: a development change invalidates too."""
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    """The tool's version, a digest of its own code (a development change invalidates too) and
+    Python's version (its ``ast`` and its builtins shape a summary)."""
+    digest = hashlib.blake2b(f"{__version__}|{sys.version_info[:2]}".encode(), digest_size=16)
     package = Path(__file__).resolve().parent.parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.read_bytes())
@@ -61,24 +66,58 @@ def content_key(module: str, is_package: bool, data: bytes) -> str:
 class SummaryCache:
     """Module summaries, and the findings of a file already analysed against the same project."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, root: str = "") -> None:
         self.directory = directory
+        self.root = root  # the project root whose summaries this run reads and writes
         self._ready = False
+        self._stored: dict[str, Any] | None = None  # module path -> [key, row], as read
+        self._kept: dict[str, list[Any]] = {}  # what this run would write back
+        self._changed = False
 
     def _entry(self, path: str, kind: str) -> Path:
         text = f"{kind}\0{path}".encode("utf-8", "surrogateescape")
         name = hashlib.blake2b(text, digest_size=16).hexdigest()
         return self.directory / name[:2] / f"{name}.json"
 
+    def _summaries(self) -> dict[str, Any]:
+        if self._stored is None:
+            stored = self._read(self.root, "summaries", tool_key())
+            self._stored = stored if isinstance(stored, dict) else {}
+        return self._stored
+
     def get(self, path: str, key: str) -> ModuleSummary | None:
-        stored = self._read(path, "summary", key)
-        try:
-            return ModuleSummary.from_json(stored) if stored is not None else None
-        except (KeyError, TypeError, ValueError):
+        entry = self._summaries().get(path)
+        if not isinstance(entry, list) or len(entry) != 2 or entry[0] != key:
             return None
+        try:
+            summary = from_row(entry[1])
+        except (KeyError, TypeError, ValueError, IndexError):
+            return None
+        self._kept[path] = entry
+        return summary
 
     def put(self, path: str, key: str, summary: ModuleSummary) -> None:
-        self._write(path, "summary", key, summary.to_json())
+        self._kept[path] = [key, to_row(summary)]
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the summaries this run used, when any was made anew (a module that is gone from
+        the project leaves the file with them), and let go of the rows read: the model holds what
+        the run needs."""
+        if self._changed:
+            self._write(self.root, "summaries", tool_key(), self._kept)
+        self._stored, self._kept, self._changed = None, {}, False
+
+    def has_run(self, name: str) -> bool:
+        return self._entry(name, "run").is_file()
+
+    def get_run(self, name: str, digest: str) -> dict[str, Any] | None:
+        """What a run over the project ``name`` whose model had ``digest`` left for the next."""
+        stored = self._read(name, "run", f"{digest}|{tool_key()}")
+        return stored if isinstance(stored, dict) else None
+
+    def put_run(self, name: str, digest: str, value: dict[str, Any]) -> None:
+        self._write(name, "run", f"{digest}|{tool_key()}", value)
 
     def get_findings(self, path: str, key: str) -> list[tuple[int, int, str]] | None:
         """What the plugin reported in ``path`` when the file, the whole project's summaries and the
@@ -96,10 +135,9 @@ class SummaryCache:
 
     def _read(self, path: str, kind: str, key: str) -> Any:
         try:
-            with self._entry(path, kind).open(encoding="utf-8") as handle:
-                stored = json.load(handle)
+            stored = json.loads(self._entry(path, kind).read_bytes())
             return stored["value"] if stored.get("key") == key else None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
 
     def _write(self, path: str, kind: str, key: str, value: Any) -> None:
@@ -108,8 +146,10 @@ class SummaryCache:
             self._prepare()
             entry.parent.mkdir(exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+            # dumps() encodes in C, unlike dump(); what is written is plain data made here, no cycles.
+            text = json.dumps({"key": key, "value": value}, separators=(",", ":"), check_circular=False)
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump({"key": key, "value": value}, out, separators=(",", ":"))
+                out.write(text)
             os.replace(temporary, entry)
         except OSError:
             return

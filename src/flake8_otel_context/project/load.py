@@ -8,10 +8,12 @@ pre-commit on staged files) still sees the rest of its project.
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from flake8_otel_context.project.cache import SummaryCache, content_key, default_directory
@@ -25,6 +27,7 @@ SKIPPED_DIRECTORIES = frozenset(
 )
 MAX_FILES = 20_000  # a project bigger than this is read up to here: the model sees less, never fails
 MAX_FILE_BYTES = 4_000_000  # a bigger module is generated code: it gets no summary
+_YOUNG_OBJECTS = 100_000  # while the model is built, the young generation is collected past this
 
 
 def project_root(path: Path) -> Path:
@@ -35,25 +38,35 @@ def project_root(path: Path) -> Path:
     return start
 
 
-def module_name(path: Path) -> tuple[str, bool]:
-    """The dotted name Python imports ``path`` as, from the packages (``__init__.py``) around it."""
+def is_regular_package(directory: Path) -> bool:
+    return (directory / "__init__.py").is_file()
+
+
+def module_name(
+    path: Path, is_package_directory: Callable[[Path], bool] = is_regular_package
+) -> tuple[str, bool]:
+    """The dotted name Python imports ``path`` as, from the packages (``__init__.py``) around it.
+    ``is_package_directory``: the test of a directory, remembered over a whole project by
+    ``build_model`` (every module of a package asks it of the same few directories)."""
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     directory = path.parent
-    while (directory / "__init__.py").is_file():
+    while is_package_directory(directory):
         parts.insert(0, directory.name)
         directory = directory.parent
     return ".".join(parts) or path.parent.name, is_package
 
 
-def namespace_names(path: Path, root: Path) -> list[str]:
+def namespace_names(
+    path: Path, root: Path, is_package_directory: Callable[[Path], bool] = is_regular_package
+) -> list[str]:
     """The longer names a module is also imported by when the directories above its first regular
     package are namespace packages (PEP 420: no ``__init__.py``, as ``google/cloud/``), up to the
     project root: ``spanner_v1.table`` is also ``cloud.spanner_v1.table`` and
     ``google.cloud.spanner_v1.table``. Directories that are not identifiers end the walk."""
-    name, _ = module_name(path)
+    name, _ = module_name(path, is_package_directory)
     directory = path.parent
-    while (directory / "__init__.py").is_file():
+    while is_package_directory(directory):
         directory = directory.parent
     names = []
     while directory != root and root in directory.parents and directory.name.isidentifier():
@@ -71,11 +84,14 @@ def project_files(roots: Iterable[Path]) -> Iterator[Path]:
             subdirectories[:] = sorted(
                 d for d in subdirectories if not d.startswith(".") and d not in SKIPPED_DIRECTORIES
             )
+            # Resolved once per directory; a file is resolved on its own only when it is a link
+            # (``realpath`` of each file costs an ``lstat`` per component of its path).
+            real_directory = os.path.realpath(directory)
             for name in sorted(files):
                 if not name.endswith(".py"):
                     continue
                 path = os.path.join(directory, name)
-                real = os.path.realpath(path)
+                real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_directory, name)
                 if real in seen:
                     continue
                 seen.add(real)
@@ -88,20 +104,68 @@ def project_files(roots: Iterable[Path]) -> Iterator[Path]:
 def load_project(paths: Iterable[str], cache_directory: Path | None | bool = True) -> ProjectModel:
     """The model of the project(s) ``paths`` belong to. ``cache_directory``: True for the default
     place (see ``cache.default_directory``), a directory, or False/None for no cache."""
+    return build_model(*find_project(paths, cache_directory))
+
+
+def find_project(
+    paths: Iterable[str], cache_directory: Path | None | bool = True
+) -> tuple[list[tuple[Path, Path]], dict[Path, SummaryCache | None]]:
+    """The modules of the project(s) ``paths`` belong to, each with its root, and each root's cache."""
     roots = sorted({project_root(Path(os.path.realpath(p))) for p in paths if p != "-"} or {Path.cwd()})
     caches = {root: _cache_for(root, cache_directory) for root in roots}
-    summaries = []
-    aliases: dict[str, str] = {}
+    return [(path, root) for root in roots for path in project_files([root])], caches
+
+
+def project_digest(files: list[tuple[Path, Path]]) -> str:
+    """The digest ``build_model`` gives the model of ``files``, from their contents alone: what a
+    run can know without summarising (or reading the summaries of) any module."""
+    is_package_directory = functools.cache(is_regular_package)
     digest = hashlib.blake2b(digest_size=16)
-    for root in roots:
-        for path in project_files([root]):
-            summary, key = _summary(path, caches[root])
+    for path, _ in files:
+        name, is_package = module_name(path, is_package_directory)
+        _, key, _ = _content(path, name, is_package)
+        digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def build_model(
+    files: list[tuple[Path, Path]], caches: Mapping[Path, SummaryCache | None] | None = None
+) -> ProjectModel:
+    """The model of ``files`` (each with its project root), summaries from ``caches`` (per root)
+    where their keys match, whole-project answers worked out (``ProjectModel.prepare``).
+
+    With the collector paused: summarising allocates many objects that die with their module (its
+    tree, its facts) and keeps a few for the whole run (its summary). Python's automatic collector
+    scans the kept ones again and again as they pile up, which made the time grow faster than the
+    project (x2.3 over three of the corpus's packages). The facts are released without cycles
+    (``ModuleFacts.release``), so the young generation holds mostly summaries: it is collected
+    when it grows past ``_YOUNG_OBJECTS`` (a cycle someone adds back costs time, not memory), and
+    the model is scanned at most once after (the plugin freezes it before flake8 forks)."""
+    caches = caches or {}
+    is_package_directory = functools.cache(is_regular_package)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        summaries = []
+        aliases: dict[str, str] = {}
+        digest = hashlib.blake2b(digest_size=16)
+        for path, root in files:
+            summary, key = _summary(path, caches.get(root), is_package_directory)
             summaries.append(summary)
-            aliases.update((alias, summary.name) for alias in namespace_names(path, root))
+            names = namespace_names(path, root, is_package_directory)
+            aliases.update((alias, summary.name) for alias in names)
             digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
-    model = ProjectModel(summaries, digest.hexdigest(), aliases)
-    model.caches = {str(root): cache for root, cache in caches.items() if cache is not None}
-    return model.prepare()
+            if gc.get_count()[0] > _YOUNG_OBJECTS:
+                gc.collect(0)
+        for cache in caches.values():
+            if cache is not None:
+                cache.save()
+        model = ProjectModel(summaries, digest.hexdigest(), aliases)
+        model.caches = {str(root): cache for root, cache in caches.items() if cache is not None}
+        return model.prepare()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def cache_setting(text: str) -> Path | bool:
@@ -116,26 +180,21 @@ def cache_setting(text: str) -> Path | bool:
 
 def _cache_for(root: Path, cache_directory: Path | None | bool) -> SummaryCache | None:
     if cache_directory is True:
-        return SummaryCache(default_directory(root))
+        return SummaryCache(default_directory(root), str(root))
     if isinstance(cache_directory, Path):
-        return SummaryCache(cache_directory)
+        return SummaryCache(cache_directory, str(root))
     return None
 
 
-def _summary(path: Path, cache: SummaryCache | None) -> tuple[ModuleSummary, str]:
+def _summary(
+    path: Path, cache: SummaryCache | None, is_package_directory: Callable[[Path], bool] = is_regular_package
+) -> tuple[ModuleSummary, str]:
     """The module's summary, and the key of what it was made from (its content, or why not)."""
-    name, is_package = module_name(path)
+    name, is_package = module_name(path, is_package_directory)
+    data, digest, error = _content(path, name, is_package)
+    if data is None:
+        return ModuleSummary(name, str(path), error=error), digest
     key = str(path)
-    try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.py: never opened
-            return ModuleSummary(name, key, error="is not a regular file"), "not a regular file"
-        if status.st_size > MAX_FILE_BYTES:
-            return ModuleSummary(name, key, error="too large to summarise"), f"too large {status.st_size}"
-        data = path.read_bytes()
-    except OSError as error:
-        return ModuleSummary(name, key, error=f"cannot be read: {error.strerror or error}"), "unreadable"
-    digest = content_key(name, is_package, data)
     if cache is not None:
         cached = cache.get(key, digest)
         if cached is not None:
@@ -149,3 +208,17 @@ def _summary(path: Path, cache: SummaryCache | None) -> tuple[ModuleSummary, str
     if cache is not None:
         cache.put(key, digest, summary)
     return summary, digest
+
+
+def _content(path: Path, name: str, is_package: bool) -> tuple[bytes | None, str, str]:
+    """The module's bytes and their key, or None, the key of why not, and the error to report."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device named *.py: never opened
+            return None, "not a regular file", "is not a regular file"
+        if status.st_size > MAX_FILE_BYTES:
+            return None, f"too large {status.st_size}", "too large to summarise"
+        data = path.read_bytes()
+    except OSError as error:
+        return None, "unreadable", f"cannot be read: {error.strerror or error}"
+    return data, content_key(name, is_package, data), ""

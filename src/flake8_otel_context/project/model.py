@@ -86,6 +86,24 @@ def _memoised(method: Callable[..., _T]) -> Callable[..., _T | None]:
     return wrapper
 
 
+def _remembered(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Each answer once per model, for questions that depend only on their (hashable) arguments
+    and never ask themselves again on the way (no cycle): the walks over the call graph ask the
+    same few (a class's bases, a call's targets) once per call site, and they are not cheap."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def wrapper(self: ProjectModel, *arguments: Any) -> _T:
+        cache = self._answers.setdefault(name, {})
+        try:
+            return cache[arguments]  # type: ignore[no-any-return]
+        except KeyError:
+            value = cache[arguments] = method(self, *arguments)
+            return value
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where the span a function may run under is opened, and how the calls get there."""
@@ -160,6 +178,7 @@ class ProjectModel:
         self._traced: dict[str, Evidence | None] = {}
         self._passed: dict[str, Evidence | None] = {}
         self._memo: dict[str, dict[str, Any]] = {}
+        self._answers: dict[str, dict[tuple[Any, ...], Any]] = {}  # see ``_remembered``
 
     def cache_for(self, path: str) -> SummaryCache | None:
         """The cache of the project root ``path`` lies under, if the run has one."""
@@ -216,6 +235,7 @@ class ProjectModel:
                 return self._instance_method(f"{module.name}.{head}", rest[1])
         return None
 
+    @_remembered
     def class_named(self, qualified: str) -> tuple[str, ClassSummary] | None:
         found = self.lookup(qualified)
         if isinstance(found, ClassSummary):
@@ -227,6 +247,7 @@ class ProjectModel:
     def _class_modules(self) -> dict[int, str]:
         return {id(cls): name for name, module in self.modules.items() for cls in module.classes.values()}
 
+    @_remembered
     def _mro(self, qualified: str) -> list[tuple[str, ClassSummary]]:
         """The class and its project base classes, nearest first (breadth-first, cycles cut)."""
         found = self.class_named(qualified)
@@ -256,6 +277,7 @@ class ProjectModel:
                     return FunctionRef(module, function)
         return None
 
+    @_remembered
     def external_bases(self, class_qualified: str) -> list[str]:
         """The base classes of a project class (and of its project bases) that the project does not
         define: where a thread pool subclass says what it is."""
@@ -566,6 +588,7 @@ class ProjectModel:
                         ]
         return seen, assumed
 
+    @_remembered
     def callees(self, callee: str) -> list[FunctionRef]:
         """The project functions a call may run: the one it resolves to, or, for a method of an
         object of unknown type, the project's few methods of that name."""
@@ -686,6 +709,7 @@ class ProjectModel:
         public function's callers' span."""
         return self._live[assume_public].get(f"{module}.{function}")
 
+    @_remembered
     def span_helper(self, callee: str) -> Origin | None:
         """``with helper(...)``: the project's own tracing helper opens a span for the block."""
         return self._helper_span(self.resolve_call(callee))
@@ -848,6 +872,7 @@ class ProjectModel:
             f"calls .{method}(); one implementation {found.text.removeprefix('calls ')}", guessed=True
         )
 
+    @_remembered
     def _subclass_methods(self, class_name: str, method: str) -> list[FunctionRef]:
         """``method`` as the project's subclasses of ``class_name`` define it: what a call through
         the base class may run when the base does not define it (``self.forward()`` in ``Module``)."""

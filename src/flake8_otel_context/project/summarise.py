@@ -53,7 +53,10 @@ def summarise(source: str, module: str, path: str, is_package: bool) -> ModuleSu
     try:
         tree = ast.parse(source)
         facts = collect_facts(tree)
-        return ModuleReader(facts, module, is_package).summary(path)
+        try:
+            return ModuleReader(facts, module, is_package).summary(path)
+        finally:
+            facts.release()  # freed now, tree and all, not by the cyclic collector
     except (SyntaxError, ValueError) as error:
         return ModuleSummary(module, path, is_package, error=f"does not parse: {error}")
     except (RecursionError, MemoryError):

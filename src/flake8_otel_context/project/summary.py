@@ -5,7 +5,7 @@ executor, a class, a function), which of its functions open spans or run inside 
 and what their workers do. Values that depend on another module are kept as references, resolved by
 the model once every module is summarised.
 
-References are strings, so a summary is JSON as it is:
+References are strings, so a summary is plain JSON data (``rows`` stores it):
 - ``"pkg.mod.name"``: whatever that qualified name is (a module global, a class, a function);
 - ``"pkg.mod.Class()"``: an instance of that class, or what calling that function returns;
 - ``"pkg.mod.Class()#attr"``: the attribute ``attr`` of such an instance.
@@ -19,8 +19,7 @@ literal), ``"n:QUALIFIED"`` (a name, resolved by the model to the literal it is 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -105,34 +104,3 @@ class ModuleSummary:
     # project attaches and never reads changes no span it makes.
     context_reads: list[str] = field(default_factory=list)
     error: str = ""  # why it could not be summarised (it then contributes nothing)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ModuleSummary:
-        def values(items: list[dict[str, Any]]) -> list[Value]:
-            return [Value(**item) for item in items]
-
-        functions = {
-            name: FunctionSummary(
-                **{
-                    **fn,
-                    "calls": [Call(**c) for c in fn["calls"]],
-                    "returns": values(fn["returns"]),
-                }
-            )
-            for name, fn in data["functions"].items()
-        }
-        classes = {
-            name: ClassSummary(**{**c, "attributes": {a: values(v) for a, v in c["attributes"].items()}})
-            for name, c in data["classes"].items()
-        }
-        return cls(
-            **{
-                **data,
-                "globals": {name: values(v) for name, v in data["globals"].items()},
-                "classes": classes,
-                "functions": functions,
-            }
-        )
