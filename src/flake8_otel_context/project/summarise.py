@@ -80,6 +80,8 @@ class ModuleReader:
         self._module = module
         self._is_package = is_package
         self._values = Values(facts)
+        # What the ``with`` blocks around a call enter, by the identity of the sites' shared tuple.
+        self._entered: dict[tuple[int, int], str | None] = {}
         self._imports = {
             local: absolute(target, module, is_package) for local, target in facts.imports.aliases().items()
         }
@@ -372,22 +374,43 @@ class ModuleReader:
         arguments = [(str(index), arg) for index, arg in enumerate(positional)]
         arguments += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
         for key, argument in arguments:
-            if isinstance(argument, (ast.Name, ast.Attribute)):
-                reference = self.callee(argument, fn)
-                if reference.startswith(("f:", "m:", "p:")):  # ``p:``: a parameter handed on
-                    passed[key] = reference
+            reference = self._passed_reference(argument, fn)
+            if reference is not None:
+                passed[key] = reference
         return passed
+
+    def _passed_reference(self, argument: ast.expr, fn: FunctionFacts) -> str | None:
+        """What a call to ``argument`` would run, for an argument that may be a function: a function
+        of this module or an imported one, a method, or a parameter handed on (``p:``). A name bound
+        to a value here, or a class, is data: it is not followed (most arguments are, and following
+        each one is what would cost)."""
+        if isinstance(argument, ast.Attribute):
+            reference = self.callee(argument, fn)
+            return reference if reference.startswith(("f:", "m:")) else None
+        if not isinstance(argument, ast.Name) or argument.id in self._facts.classes:
+            return None
+        local = self._values.function(argument, fn)
+        if local is not None and id(local) in self.names:
+            return f"f:{self._module}.{self.names[id(local)]}"
+        if argument.id in self._imports or argument.id in self._facts.module.local_defs:
+            return f"f:{self._absolute(argument.id)}"
+        return f"p:{argument.id}" if is_parameter(argument.id, fn) else None
 
     def _under(self, site: Site) -> str | None:
         if site.spans:
             region = site.spans[-1]
             name = region_name(region.node) or (self.names.get(id(site.function)) or "").rpartition(".")[2]
             return f"line {region.line}|{name}"
+        if not site.withs:
+            return None
         # Every ``with`` around the call, innermost first: a tracing helper may be any of them
-        # (``with trace_call(...), MetricsCapture(...):``).
-        entered = [self.callee(call.func, site.function) for call in reversed(site.withs)]
-        helpers = [callee for callee in entered if callee.startswith(("f:", "m:"))]
-        return f"with:{';'.join(helpers)}" if helpers else None
+        # (``with trace_call(...), MetricsCapture(...):``). The calls of one block share them.
+        key = (id(site.withs), id(site.function))
+        if key not in self._entered:
+            entered = [self.callee(call.func, site.function) for call in reversed(site.withs)]
+            helpers = [callee for callee in entered if callee.startswith(("f:", "m:"))]
+            self._entered[key] = f"with:{';'.join(helpers)}" if helpers else None
+        return self._entered[key]
 
     def _entry(self, fn: FunctionFacts, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
         for decorator in node.decorator_list:
