@@ -1,11 +1,17 @@
-"""Building the project model costs time in proportion to the project: nothing it makes per module
-waits for the cyclic garbage collector."""
+"""Building the project model, and analysing a file, cost time in proportion to their input: nothing
+they make waits for the cyclic garbage collector."""
 
 from __future__ import annotations
 
+import ast
 import gc
 import textwrap
 
+import pytest
+
+from flake8_otel_context import checker
+from flake8_otel_context.analysis.facts import ModuleFacts
+from flake8_otel_context.analysis.walker import collect_facts
 from flake8_otel_context.project.summarise import summarise
 
 # Nested functions, a class with methods and attributes, lambdas, spans, withs, loops and pools:
@@ -50,3 +56,28 @@ def test_summarising_a_module_leaves_nothing_for_the_cyclic_collector() -> None:
     finally:
         gc.enable()
     assert {"Service.handle", "Service.handle.work", "main"} <= set(summary.functions)
+
+
+def test_the_analysis_pauses_the_collector_for_one_file_and_gives_it_back_as_it_found_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The facts of a large file, rescanned by every full collection as they pile up, made the
+    # analysis grow faster than the file (benchmarks/growth.py): paused for the file, they are not.
+    during: list[bool] = []
+
+    def watched(tree: ast.Module) -> ModuleFacts:
+        during.append(gc.isenabled())
+        return collect_facts(tree)
+
+    monkeypatch.setattr(checker, "collect_facts", watched)
+    tree = ast.parse(MODULE)
+    after = []
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            assert checker.analyze(tree, MODULE)  # boundaries under a span: analysed, not skipped
+            after.append(gc.isenabled())
+        finally:
+            gc.enable()
+    assert during == [False, False]
+    assert after == [True, False]

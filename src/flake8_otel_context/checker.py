@@ -8,6 +8,7 @@ from collections.abc import Collection
 from typing import Protocol
 
 from flake8_otel_context.analysis.context import Analysis
+from flake8_otel_context.collector import paused
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.precheck import may_match
 from flake8_otel_context.analysis.settings import Settings
@@ -37,17 +38,18 @@ def analyze(
     if not worth_analysing(source, settings, codes, project, path):
         return []
     try:
-        facts = collect_facts(tree)
-        view = None
-        if project is not None and path is not None:
-            view = ProjectView.of(project, path, facts, public)
-        analysis = Analysis(facts, settings, view)
-        findings = {
-            finding
-            for rule in RULES
-            if codes is None or rule.code in codes
-            for finding in rule.check(analysis)
-        }
+        with paused():  # see ``collector``: the facts of a large file, rescanned as they pile up
+            facts = collect_facts(tree)
+            view = None
+            if project is not None and path is not None:
+                view = ProjectView.of(project, path, facts, public)
+            analysis = Analysis(facts, settings, view)
+            findings = {
+                finding
+                for rule in RULES
+                if codes is None or rule.code in codes
+                for finding in rule.check(analysis)
+            }
     except RecursionError:
         return [_not_analysed("the file is nested too deeply to analyse")]
     except Exception as error:  # a bug of ours must cost one file, not the whole flake8 run

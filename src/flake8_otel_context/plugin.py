@@ -15,7 +15,7 @@ from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.checker import NOT_ANALYSED, analyze, worth_analysing
 from flake8_otel_context.cli.config import ConfigError, check_flake8_config
 from flake8_otel_context.project.cache import findings_key
-from flake8_otel_context.project.collector import built_frozen
+from flake8_otel_context.collector import built_frozen
 from flake8_otel_context.project.handle import ProjectHandle, open_project
 from flake8_otel_context.project.load import cache_setting
 from flake8_otel_context.rules import DEFAULT_OFF

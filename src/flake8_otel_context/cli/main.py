@@ -23,7 +23,7 @@ from flake8_otel_context.cli.selection import ignored_in, per_file_ignores, sele
 from flake8_otel_context.fixer.engine import FixOptions
 from flake8_otel_context.fixer.run import FileReport, fix_file, fix_stdin
 from flake8_otel_context.fixer.tree import Style
-from flake8_otel_context.project.collector import built_frozen
+from flake8_otel_context.collector import built_frozen
 from flake8_otel_context.project.load import cache_setting, load_project
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.reference import NOTICES, explain_code

@@ -16,6 +16,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
+from flake8_otel_context.collector import paused
 from flake8_otel_context.project.cache import SummaryCache, content_key, default_directory
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.project.summarise import summarise
@@ -143,9 +144,7 @@ def build_model(
     the model is scanned at most once after (the plugin freezes it before flake8 forks)."""
     caches = caches or {}
     is_package_directory = functools.cache(is_regular_package)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         summaries = []
         aliases: dict[str, str] = {}
         digest = hashlib.blake2b(digest_size=16)
@@ -163,9 +162,6 @@ def build_model(
         model = ProjectModel(summaries, digest.hexdigest(), aliases)
         model.caches = {str(root): cache for root, cache in caches.items() if cache is not None}
         return model.prepare()
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def cache_setting(text: str) -> Path | bool:
