@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from flake8_otel_context.checker import NOT_ANALYSED, analyze
 from flake8_otel_context.fixer.engine import fix_source
+from flake8_otel_context.fixer.run import nested_too_deeply
 from flake8_otel_context.rules import DEFAULT_ON
 
 HEADER = """\
@@ -212,7 +213,9 @@ def _row(source: str, fix: bool) -> tuple[int, float, float, float | None, str] 
         start = time.process_time()
         try:
             fix_source(source)
-        except RecursionError:  # the fix command skips such a file with a one-line reason
+        except Exception as error:  # the fix command skips such a file with a one-line reason
+            if not nested_too_deeply(error):
+                raise
             notes += " fixer: nested too deeply for libcst"
         fix_seconds = time.process_time() - start
     return source.count("\n"), parse, seconds, fix_seconds, notes

@@ -220,6 +220,28 @@ def test_file_too_deep_to_analyse_exits_2_like_any_file_the_fixer_could_not_proc
     assert line.startswith(f"{deep}: skipped:") and "nested too deeply" in line
 
 
+def test_an_elif_chain_too_long_for_libcst_is_skipped_with_one_line(tmp_path: Path) -> None:
+    # libcst, out of stack in a 1,000-branch ``elif`` chain, fails again in its own clean-up (a
+    # ``KeyError`` whose message is a node too deep to print): still one line, never a traceback.
+    branches = "".join(
+        f"        {'if' if i == 0 else 'elif'} kind == {i}:\n            POOL.submit(print, {i})\n"
+        for i in range(1000)
+    )
+    deep = tmp_path / "router.py"
+    deep.write_text(
+        "from concurrent.futures import ThreadPoolExecutor\nfrom opentelemetry import trace\n\n"
+        "tracer = trace.get_tracer(__name__)\nPOOL = ThreadPoolExecutor()\n\n\n"
+        "def route(kind):\n    with tracer.start_as_current_span('route'):\n" + branches,
+        encoding="utf-8",
+    )
+    before = deep.read_bytes()
+    run = fix("--otc-span-scope", "lexical", "-j", "1", deep)
+    assert "Traceback" not in run.out + run.err
+    assert run.lines_about(deep) == [f"{deep}: skipped: it is nested too deeply to rewrite; not changed"]
+    assert run.status == 2
+    assert deep.read_bytes() == before
+
+
 # Legal but extreme files are fixed, correctly and promptly
 
 

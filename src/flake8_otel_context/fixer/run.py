@@ -76,6 +76,31 @@ def fix_stdin(
     return replace(report, declined=report.rewritten_declined), raw if data is None else data
 
 
+TOO_DEEP = "it is nested too deeply to rewrite"
+
+
+def nested_too_deeply(error: BaseException) -> bool:
+    """``error`` was raised while handling a ``RecursionError``: libcst, out of stack in a long
+    ``elif`` chain, fails again in its own clean-up (a ``KeyError`` from its position provider)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RecursionError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _shown(error: Exception) -> str:
+    """The error's type and text; its type alone when its text cannot be made (a libcst node's
+    ``repr`` can itself run out of stack)."""
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:
+        return type(error).__name__
+
+
 def _rewrite(
     source: SourceFile, options: FixOptions, diff: bool, project: ProjectModel | None
 ) -> tuple[FileReport, bytes | None]:
@@ -88,9 +113,11 @@ def _rewrite(
     except cst.ParserSyntaxError as error:
         raise SourceError(f"libcst cannot parse line {error.raw_line}: {error.message}") from None
     except RecursionError:
-        raise SourceError("it is nested too deeply to rewrite") from None
+        raise SourceError(TOO_DEEP) from None
     except Exception as error:  # one file's failure must not end the run
-        raise SourceError(f"internal error {type(error).__name__}: {error}; please report it") from None
+        if nested_too_deeply(error):
+            raise SourceError(TOO_DEEP) from None
+        raise SourceError(f"internal error {_shown(error)}; please report it") from None
     unread = next((f for f in result.found if f.code == NOT_ANALYSED), None)
     if unread is not None:  # an error for this file, not a finding: nothing in it was checked
         raise SourceError(unread.message.removeprefix(f"{NOT_ANALYSED} "))
