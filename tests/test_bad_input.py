@@ -9,10 +9,12 @@ plain copy of ``GOOD`` beside them, which must still be reported (and fixed).
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,10 +125,11 @@ class Hostile:
     flake8: list[tuple[int, str]]  # the OTC and E9 codes flake8 reports in it, by line
 
 
+NULL_BYTE_NAME = "null_byte.py"
 HOSTILE = (
     Hostile("syntax_error.py", PLAIN + b"\n\ndef broken(:\n    pass\n",
             f"syntax error at line {LAST + 3}: invalid syntax", [(LAST + 3, "E999")]),
-    Hostile("null_byte.py", PLAIN + b"# \0\n", "it contains null bytes", [(1, "E999")]),
+    Hostile(NULL_BYTE_NAME, PLAIN + b"# \0\n", "it contains null bytes", [(1, "E999")]),
     # flake8 reads what it cannot decode, or whose declaration is bad, as latin-1: the plugin still
     # analyses these. Python refuses them, and so does the fixer.
     Hostile("undecodable.py", PLAIN + b"# caf\xe9\n",
@@ -165,12 +168,29 @@ HOSTILE = (
 HOSTILE_NAMES = [hostile.name for hostile in HOSTILE]
 
 
-def hostile_tree(directory: Path) -> Path:
+def hostile_tree(directory: Path, leave_out: frozenset[str] = frozenset()) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for hostile in HOSTILE:
-        (directory / hostile.name).write_bytes(hostile.data)
+        if hostile.name not in leave_out:
+            (directory / hostile.name).write_bytes(hostile.data)
     (directory / GOOD_NAME).write_text(GOOD, encoding="utf-8")
     return directory
+
+
+UPSTREAM_NULL_BYTES = (
+    "upstream, not this plugin: this flake8 on this Python crashes in its own parsing or tokenizing "
+    "of a file with a null byte (flake8 7.4 on 3.10 lets ast.parse's ValueError through; 3.13.0's "
+    "tokenizer raises SystemError), and the whole run ends with it"
+)
+
+
+@functools.cache
+def flake8_survives_null_bytes() -> bool:
+    """Whether flake8 itself, here, reports a file with a null byte instead of crashing on it."""
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / NULL_BYTE_NAME).write_bytes(PLAIN + b"# \0\n")
+        result = flake8(Path(directory))
+    return "Traceback" not in result.stdout + result.stderr
 
 
 def disk_state(directory: Path) -> dict[str, tuple[str, bytes | str]]:
@@ -279,7 +299,10 @@ class Flake8Run:
 
 @pytest.fixture(scope="module")
 def flake8_over_hostile_files(tmp_path_factory: pytest.TempPathFactory) -> Flake8Run:
-    directory = hostile_tree(tmp_path_factory.mktemp("hostile"))
+    # Where flake8 itself crashes on a null byte, that file would end the whole run (upstream): the
+    # others are still checked, and the null byte's own test says why it is missing.
+    leave_out = frozenset() if flake8_survives_null_bytes() else frozenset({NULL_BYTE_NAME})
+    directory = hostile_tree(tmp_path_factory.mktemp("hostile"), leave_out)
     before = disk_state(directory)
     result = flake8(directory)
     return Flake8Run(result, codes_by_file(result), before, disk_state(directory))
@@ -289,6 +312,8 @@ def flake8_over_hostile_files(tmp_path_factory: pytest.TempPathFactory) -> Flake
 def test_flake8_reports_each_hostile_file_with_its_own_codes_and_nothing_else(
     flake8_over_hostile_files: Flake8Run, hostile: Hostile
 ) -> None:
+    if hostile.name == NULL_BYTE_NAME and not flake8_survives_null_bytes():
+        pytest.xfail(UPSTREAM_NULL_BYTES)
     assert flake8_over_hostile_files.codes.get(hostile.name, []) == hostile.flake8
 
 
