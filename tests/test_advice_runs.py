@@ -136,4 +136,6 @@ def test_each_advised_form_of_the_rules_left_to_a_person_runs_whole(
     program = path.read_text(encoding="utf-8")
     assert construct in program
     assert analyze_source(program, codes=(code,)) == []
+    if fixture not in fixture_span_trees:  # its REQUIRES_PYTHON (create_task(context=) is 3.11+)
+        pytest.skip(f"{fixture} does not run on this Python")
     assert span_tree(fixture_span_trees[fixture])["mismatches"] == []
