@@ -548,19 +548,20 @@ def summary(results: list[tuple[Peer, Suite, list[Verdict]]]) -> int:
     return failures
 
 
-def main() -> int:
+def peers_parser(description: str | None, names: list[str], cache: Path) -> argparse.ArgumentParser:
+    """The options every peer script takes: which projects, and where their sources and venvs live."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--project",
-        action="append",
-        choices=[peer.name for peer in PEERS],
-        help="only this project (repeatable; default: all)",
+        "--project", action="append", choices=names, help="only this project (repeatable; default: all)"
     )
-    parser.add_argument(
-        "--into", type=Path, default=default_cache(), help="cache directory (default: %(default)s)"
-    )
+    parser.add_argument("--into", type=Path, default=cache, help="cache directory (default: %(default)s)")
+    return parser
+
+
+def main() -> int:
+    parser = peers_parser(__doc__, [peer.name for peer in PEERS], default_cache())
     parser.add_argument("--keep", action="store_true", help="keep the scratch copies; prints where they are")
     parser.add_argument("--diff", action="store_true", help="print the full unified diff of every rewrite")
     arguments = parser.parse_args()

@@ -29,7 +29,6 @@ when no outcome changed and nothing hung, 1 otherwise, 2 on a setup problem.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import shutil
@@ -47,6 +46,7 @@ from evaluation.peers_suite import (
     compare,
     default_cache,
     environment,
+    peers_parser,
     point_at,
     run_suite,
     unpacked,
@@ -245,18 +245,7 @@ def seconds(suite: Suite) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--project",
-        action="append",
-        choices=[peer.name for peer in RUNTIME_PEERS],
-        help="only this project (repeatable; default: all)",
-    )
-    parser.add_argument(
-        "--into", type=Path, default=runtime_cache(), help="cache directory (default: %(default)s)"
-    )
+    parser = peers_parser(__doc__, [peer.name for peer in RUNTIME_PEERS], runtime_cache())
     parser.add_argument("--runs", type=int, default=1, help="runs of each kind (default: %(default)s)")
     arguments = parser.parse_args()
     cache = arguments.into.expanduser().resolve()
