@@ -78,12 +78,12 @@ def test_running_the_service_shows_exactly_the_reported_requests_losing_their_sp
 @pytest.mark.parametrize(
     ("line", "evidence"),
     [
-        (15, ["span 'imported pool'", "app.py:46", "fetch()", "opens span 'fetch"]),
-        (21, ["span 'factory pool'", "app.py:48"]),
-        (27, ["span 'attribute'", "app.py:50"]),
-        (31, ["span 'thread'", "app.py:52"]),
-        (20, ["span 'helper thread'", "app.py:54", "given by handed_to_a_helper()", "opens span 'fetch"]),
-        (38, ["span 'coroutine'", "app.py:56", "fetch_async()", "opens span 'fetch"]),
+        (15, ["span 'imported pool'", "app.py:36", "fetch()", "opens span 'fetch"]),
+        (21, ["span 'factory pool'", "app.py:38"]),
+        (27, ["span 'attribute'", "app.py:40"]),
+        (31, ["span 'thread'", "app.py:42"]),
+        (20, ["span 'helper thread'", "app.py:44", "given by handed_to_a_helper()", "opens span 'fetch"]),
+        (38, ["span 'coroutine'", "app.py:46", "fetch_async()", "opens span 'fetch"]),
     ],
 )
 def test_each_message_names_where_the_span_is_opened_and_what_the_worker_traces(
@@ -164,7 +164,7 @@ def test_sarif_gives_the_chain_as_a_code_flow_from_the_span_to_the_crossing(tmp_
         for result in results
     }
     steps = flows[15]["threadFlows"][0]["locations"]
-    assert [step["location"]["physicalLocation"]["region"]["startLine"] for step in steps] == [46, 15]
+    assert [step["location"]["physicalLocation"]["region"]["startLine"] for step in steps] == [36, 15]
     assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"].endswith("app.py")
     assert "span 'imported pool' is opened here" in steps[0]["location"]["message"]["text"]
     assert "reached via main()" in steps[1]["location"]["message"]["text"]

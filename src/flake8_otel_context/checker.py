@@ -8,11 +8,11 @@ from collections.abc import Collection
 from typing import Protocol
 
 from flake8_otel_context.analysis.context import Analysis
-from flake8_otel_context.collector import paused
 from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.precheck import may_match
 from flake8_otel_context.analysis.settings import Settings
 from flake8_otel_context.analysis.walker import collect_facts
+from flake8_otel_context.collector import paused
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.project.view import ProjectView
 from flake8_otel_context.rules import RULES, needed_words

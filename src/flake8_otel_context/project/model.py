@@ -368,10 +368,9 @@ class ProjectModel:
                 named = self.class_named(callee)
                 return named[0] if named else None
             if isinstance(found, FunctionRef):
-                returns = found.function.returns
                 if _unreadable_return(found.function):
                     return None  # a factory that may also build what the model cannot read
-                for value in returns:
+                for value in found.function.returns:
                     if value.ref:
                         named_class = self._instance_class(value.ref, depth + 1)
                         if named_class:

@@ -97,8 +97,7 @@ class ProjectView:
         self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None
     ) -> Evidence | None:
         if local is not None:
-            name = self.qualified(local)
-            ref = self.model.function(self.module, name) if name else None
+            ref = self._function_ref(local)
             if ref is not None:
                 why = self.model.worker_traced(ref)
                 return why.because(f"{ref.function.name}()") if why else None
