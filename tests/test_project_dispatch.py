@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flake8_otel_context.analysis.settings import SpanScope
 from tests.test_project_model import write
-from tests.test_project_public_api import codes
+from tests.test_project_public_api import codes, findings
 
 THREADS = """\
     import threading
@@ -348,7 +348,7 @@ def test_a_callable_passed_by_position_is_matched_past_self_and_never_to_a_keywo
                 def spawn_for(cls, work):
                     threading.Thread(target=work).start()
 
-            def run_all(*works, callback=None):
+            def _run_all(*works, callback=None):
                 for work in works:
                     threading.Thread(target=callback).start()
 
@@ -357,11 +357,11 @@ def test_a_callable_passed_by_position_is_matched_past_self_and_never_to_a_keywo
             def serve():
                 BACKGROUND.spawn(compute, fetch)
                 Threads.spawn_for(fetch)
-                run_all(fetch)
+                _run_all(fetch)
         """,
     })  # fmt: skip
     # ``spawn`` runs ``compute`` (pure), not ``on_done=fetch``; ``spawn_for`` runs ``fetch``;
-    # ``run_all(fetch)`` hands ``fetch`` to ``*works``, never to ``callback``.
+    # ``_run_all(fetch)`` hands ``fetch`` to ``*works``, never to ``callback``.
     assert codes(tmp_path, "lib/work.py", SpanScope.PROJECT) == []
     assert codes(tmp_path, "lib/work.py", SpanScope.PUBLIC) == [(16, "OTC103")]
 
@@ -561,3 +561,109 @@ def test_from_dot_import_names_the_module_s_own_package(tmp_path: Path) -> None:
         """,
     })  # fmt: skip
     assert codes(tmp_path, "lib/sub/jobs.py", SpanScope.PUBLIC) == [(9, "OTC102")]
+
+
+PARALLEL = """\
+    from concurrent.futures import ThreadPoolExecutor
+
+    def _bind_call_id(fn):
+        def wrapper(*args):
+            return fn(*args)
+        return wrapper
+
+    class ParallelExecutor:
+        def execute(self, function, data):
+            wrapped = self._wrap(_bind_call_id(function))
+            return self._run_parallel(wrapped, data)
+
+        def _wrap(self, user_function):
+            def safe(item):
+                try:
+                    return user_function(item)
+                except Exception as e:
+                    return e
+            return safe
+
+        def _run_parallel(self, function, data):
+            def worker(item):
+                return function(item)
+            with ThreadPoolExecutor() as pool:
+                return [pool.submit(worker, item) for item in data]
+"""
+
+
+def test_a_public_function_runs_on_a_thread_what_its_users_hand_it(tmp_path: Path) -> None:
+    # dspy's ``ParallelExecutor.execute(function, data)``: users call it in their span with their own
+    # work, wrapped twice by closures on the way to the pool. The span and the work come from the
+    # same call, so the work's spans lose their parent.
+    write(tmp_path, {"lib/__init__.py": "", "lib/parallel.py": PARALLEL})
+    assert codes(tmp_path, "lib/parallel.py", SpanScope.PROJECT) == []
+    assert codes(tmp_path, "lib/parallel.py", SpanScope.PUBLIC) == [(25, "OTC102")]
+    [finding] = findings(tmp_path, "lib/parallel.py", SpanScope.PUBLIC)
+    assert "_wrap.safe(), which calls user_function()" in finding.message
+    assert "function(), which users of ParallelExecutor.execute() hand it" in finding.message
+
+
+def test_work_users_handed_to_another_call_is_not_enough_under_an_assumed_span(tmp_path: Path) -> None:
+    # llama-index's ``FunctionTool(fn)`` keeps the user's function; ``acall`` later runs it. The span
+    # assumed around ``acall`` and the function handed to ``__init__`` are two guesses.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/tool.py": """\
+            import asyncio
+
+            class FunctionTool:
+                def __init__(self, fn):
+                    self._fn = fn
+
+                async def acall(self, *args):
+                    loop = asyncio.get_running_loop()
+                    return await loop.run_in_executor(None, self._fn, *args)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/tool.py", SpanScope.PUBLIC) == []
+
+
+def test_a_closure_whose_maker_copies_the_context_carries_it(tmp_path: Path) -> None:
+    # haystack's ``_make_context_bound_invoke``: the closure runs the tool in a copy of the context
+    # taken at the call, so the pool thread has the span.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/invoker.py": """\
+            import contextvars
+            from concurrent.futures import ThreadPoolExecutor
+            import requests
+
+            def _context_bound(url):
+                ctx = contextvars.copy_context()
+                def _runner():
+                    return ctx.run(requests.get, url)
+                return _runner
+
+            def fetch_all(urls):
+                with ThreadPoolExecutor() as pool:
+                    for url in urls:
+                        bound = _context_bound(url)
+                        pool.submit(bound)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/invoker.py", SpanScope.EVERYWHERE) == []
+
+
+def test_a_class_method_that_builds_its_class_calls_no_callable_it_is_given(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/records.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            class Record:
+                def __init__(self, row):
+                    self.row = row
+
+                @classmethod
+                def load_all(cls, rows):
+                    with ThreadPoolExecutor() as pool:
+                        return list(pool.map(lambda row: cls(row), rows))
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/records.py", SpanScope.EVERYWHERE) == []

@@ -14,18 +14,22 @@ from pathlib import Path
 
 import pytest
 
+from flake8_otel_context.analysis.findings import Finding
 from flake8_otel_context.analysis.settings import Settings, SpanScope
 from flake8_otel_context.checker import analyze
 from flake8_otel_context.project.load import load_project, namespace_names
 from tests.test_project_model import write
 
 
-def codes(root: Path, name: str, scope: SpanScope) -> list[tuple[int, str]]:
+def findings(root: Path, name: str, scope: SpanScope) -> list[Finding]:
     model = load_project([str(root)], cache_directory=False)
     path = root / name
     source = path.read_text(encoding="utf-8")
-    settings = Settings(span_scope=scope)
-    return [(f.line, f.code) for f in analyze(ast.parse(source), source, settings, None, model, str(path))]
+    return analyze(ast.parse(source), source, Settings(span_scope=scope), None, model, str(path))
+
+
+def codes(root: Path, name: str, scope: SpanScope) -> list[tuple[int, str]]:
+    return [(f.line, f.code) for f in findings(root, name, scope)]
 
 
 CLIENT = """\

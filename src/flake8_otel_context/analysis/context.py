@@ -106,7 +106,8 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
         return Because()
     fn, worker = boundary.site.function, analysis.propagation.unwrap_partial(boundary.worker)
     worker = _coroutine_of(analysis, boundary, worker)
-    if isinstance(worker, ast.Call) and project.wrapper_captures_context(worker, fn):
+    made = _made_by(analysis, worker, fn)
+    if made is not None and project.wrapper_captures_context(made, fn):
         return None
     receiver = boundary.site.receiver
     if boundary.via == "executor" and receiver is not None and project.executor_carries_context(receiver, fn):
@@ -116,9 +117,14 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     if traced is None:
         return None
     origin = analysis.activity.origin(boundary.site)
-    if origin is not None and origin.assumed and not traced.strong:
+    # A span only assumed and a worker only maybe traced are not enough to report, unless the worker
+    # runs what the same users hand the public function they call in their span (``execute(fn)``).
+    users_work = traced.given_to != "" and not traced.guessed
+    if origin is not None and origin.assumed and not traced.strong and not (
+        users_work and traced.given_to == origin.entry
+    ):
         if analysis.settings.span_scope is SpanScope.PUBLIC:
-            return None  # a span only assumed, a worker only maybe traced: not enough to report
+            return None
         origin = None  # a wider scope assumes the span itself
     where = f"it runs under {origin.describe()} and " if origin is not None else ""
     text = f" (here {where}{traced.text}: that span will start a new trace)"
@@ -129,6 +135,15 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     opened = Step(origin.path, origin.line, f"{origin.what} is {seen} here")
     crossing = f"{boundary.label}() crosses to another thread without it{via}; {traced.text}"
     return Because(text, (opened, Step(project.path, boundary.site.call.lineno, crossing)))
+
+
+def _made_by(analysis: Analysis, worker: ast.expr, fn: FunctionFacts) -> ast.Call | None:
+    """The call whose value the worker is: ``with_current_context(work)`` itself, or the one call
+    a local name is bound to (``bound = self._context_bound(tool); pool.submit(bound)``)."""
+    if isinstance(worker, ast.Name):
+        assigned = analysis.values.assigned(worker, fn)
+        worker = assigned[0] if len(assigned) == 1 else worker
+    return worker if isinstance(worker, ast.Call) else None
 
 
 def _coroutine_of(analysis: Analysis, boundary: Boundary, worker: ast.expr) -> ast.expr:

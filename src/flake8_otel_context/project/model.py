@@ -21,9 +21,9 @@ import functools
 import os
 from collections import deque
 from collections.abc import Callable
-from typing import Any, TypeVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any, TypeVar
 
 from flake8_otel_context.analysis.values import Kind, class_kind
 from flake8_otel_context.project.libraries import (
@@ -113,8 +113,10 @@ class Origin:
     line: int
     via: tuple[str, ...] = ()  # the functions between the span and here, outermost first
     # Assumed, not seen: a public function is called by users under their own spans. Such a
-    # boundary is reported only on strong evidence that the worker makes spans.
+    # boundary is reported only on strong evidence that the worker makes spans, or when the worker
+    # runs the callable the same users hand that function (``Evidence.given_to``).
     assumed: bool = False
+    entry: str = ""  # the public function assumed to run in its caller's span (qualified), when assumed
 
     def describe(self) -> str:
         verb = "assumed at" if self.assumed else "opened at"
@@ -129,18 +131,21 @@ class Evidence:
     """Why a worker may make spans. Strong: it opens one, or calls an instrumented library or an
     instrumented entry point. Weak: it calls something it is given, which may. Guessed: somewhere
     on the way, a method of an object of unknown type was taken to be one of the project's methods
-    of that name (``provider.finetune()`` as ``DatabricksProvider.finetune``)."""
+    of that name (``provider.finetune()`` as ``DatabricksProvider.finetune``). Given to a public
+    function: the worker runs a callable that users hand that function (``execute(fn, data)``), weak
+    evidence, but the one that counts when the users' spans are only assumed around the same call."""
 
     text: str
     strong: bool = True
     guessed: bool = False
+    given_to: str = ""  # the public function (qualified) whose users hand the callable, or ""
 
     def because(self, prefix: str) -> Evidence:
-        return Evidence(f"{prefix} {self.text}", self.strong, self.guessed)
+        return Evidence(f"{prefix} {self.text}", self.strong, self.guessed, self.given_to)
 
     @property
-    def rank(self) -> tuple[bool, bool]:
-        return self.strong, not self.guessed
+    def rank(self) -> tuple[bool, bool, bool]:
+        return self.strong, not self.guessed, bool(self.given_to)
 
 
 @dataclass(frozen=True)
@@ -530,6 +535,27 @@ class ProjectModel:
                 return self._instance_method(instance, method)
             found = self.lookup(f"{instance}.{method}")
             return found if isinstance(found, FunctionRef) else None
+        if tag == "r":
+            return self._returned_function(rest)
+        return None
+
+    def _returned_function(self, value: str) -> FunctionRef | None:
+        """The project function a call's value is, for a call of a project function that returns
+        one (``wrapped = self._wrap(fn)``: the closure ``_wrap`` defines), or ``__call__`` of the
+        project class whose instance it is."""
+        if not value.endswith("()"):
+            return None
+        owner, _, method = value[:-2].rpartition("#")
+        factory = self._instance_method(owner, method) if owner else self.lookup(value[:-2])
+        if isinstance(factory, ClassSummary):
+            named = self.class_named(value[:-2])
+            return self.method(named[0], "__call__") if named else None
+        if not isinstance(factory, FunctionRef):
+            return None
+        for returned in factory.function.returns:
+            target = self.lookup(returned.ref) if returned.ref and not returned.ref.endswith(")") else None
+            if isinstance(target, FunctionRef):
+                return target
         return None
 
     # -- 2. where spans are current ----------------------------------------------------------------
@@ -578,7 +604,8 @@ class ProjectModel:
                     seen.append((ref, Origin(f"span {function.span_name!r}", module.path, function.line)))
                 elif _public(module, function) and not self._pipeline_method(module, function):
                     what = f"the caller's span ({function.name}() is public: users call it in their spans)"
-                    assumed.append((ref, Origin(what, module.path, function.line, assumed=True)))
+                    public = Origin(what, module.path, function.line, assumed=True, entry=ref.qualified)
+                    assumed.append((ref, public))
                 for call in function.calls:
                     origin = self._span_at(module, function, call.under)
                     if origin is not None:
@@ -734,6 +761,12 @@ class ProjectModel:
                 if rest in _BUILTINS
                 else Evidence(f"calls {rest}(), which the analysis cannot see", False)
             )
+        if tag == "r":
+            returned = self._returned_function(rest)
+            if returned is None:
+                return Evidence(f"calls what {rest} returns, which the analysis cannot see", False)
+            found = self.traced(returned)
+            return found.because(f"calls {returned.function.name}(), which") if found else None
         target = self.resolve_call(callee)
         if isinstance(target, ClassSummary):
             return None
@@ -787,8 +820,7 @@ class ProjectModel:
         if why is not None and why.strong:
             return why
         for call in ref.function.calls:
-            tag, _, name = call.callee.partition(":")
-            passed = self._passed_traced(ref, name, 0) if tag == "p" else None
+            passed = self._handed_traced(ref, call.callee, -1) if call.callee[:2] in ("p:", "r:") else None
             if passed is not None and (why is None or passed.rank > why.rank):
                 why = passed
         return why
@@ -807,24 +839,53 @@ class ProjectModel:
         key = f"{owner.qualified}|{parameter}"
         if key not in self._passed:
             self._passed[key] = None  # in progress: a helper that hands its parameter back adds nothing
-            self._passed[key] = self._passed_by_callers(owner, parameter, depth)
+            passed, handed = self._passed_by_callers(owner, parameter, depth)
+            # Users of a public function may hand it their own work, traced or not: the project's own
+            # calls are the sample of what it is for. Where they hand it only work that makes no
+            # span, users are taken to do the same.
+            users_too = passed is not None or not handed
+            if users_too and (passed is None or not passed.strong) and _public(owner.module, owner.function):
+                passed = Evidence(
+                    f"calls {parameter}(), which users of {owner.function.name}() hand it",
+                    strong=False,
+                    given_to=owner.qualified,
+                )
+            self._passed[key] = passed
         return self._passed[key]
 
-    def _passed_by_callers(self, owner: FunctionRef, parameter: str, depth: int) -> Evidence | None:
+    def _passed_by_callers(
+        self, owner: FunctionRef, parameter: str, depth: int
+    ) -> tuple[Evidence | None, bool]:
+        """The strongest evidence among the callables the project's calls hand ``owner`` as
+        ``parameter``, and whether any call hands one the model can read."""
         params = owner.function.params
         index = params.index(parameter)
         best: Evidence | None = None
+        handed = False
         for caller, call in self._callers.get(owner.qualified, []):
             passed = call.passes.get(parameter)
             if passed is None and index < owner.function.positional:
                 passed = call.passes.get(str(index - self._bound(call.callee, owner)))
             if passed is None:
                 continue
-            tag, _, name = passed.partition(":")
-            why = self._passed_traced(caller, name, depth + 1) if tag == "p" else self.call_traced(passed)
+            handed = True
+            why = self._handed_traced(caller, passed, depth)
             if why is not None and (best is None or why.rank > best.rank):
                 best = why.because(f"calls {parameter}(), given by {caller.function.name}(), so it")
-        return best
+        return best, handed
+
+    def _handed_traced(self, caller: FunctionRef, passed: str, depth: int) -> Evidence | None:
+        """Why the callable ``caller`` hands over (``passed``, a callee reference) may make spans:
+        one of its own parameters, what its callers hand it; a closure a project function returns,
+        read as a worker (its parameters are what that function's callers hand it)."""
+        tag, _, name = passed.partition(":")
+        if tag == "p":
+            return self._passed_traced(caller, name, depth + 1)
+        returned = self._returned_function(name) if tag == "r" else None
+        if returned is not None:
+            found = self.worker_traced(returned)
+            return found.because(f"calls {returned.function.name}(), which") if found else None
+        return self.call_traced(passed)
 
     def _bound(self, callee: str, target: FunctionRef) -> int:
         """How many of ``target``'s parameters the call does not pass: its ``self`` or ``cls`` when
@@ -1057,4 +1118,4 @@ def _shown(path: str) -> str:
 
 
 def _through(origin: Origin, function: str) -> Origin:
-    return Origin(origin.what, origin.path, origin.line, (*origin.via, function)[-4:], origin.assumed)
+    return replace(origin, via=(*origin.via, function)[-4:])

@@ -221,6 +221,9 @@ class ModuleReader:
                 return f"{instance}#{method}()"
             return None
         if isinstance(expr, ast.Name):
+            local = self._values.function(expr, fn)
+            if local is not None and id(local) in self.names:  # ``return safe_func``: a closure
+                return f"{self._module}.{self.names[id(local)]}"
             bound = self._values.bindings(expr, fn)
             if bound:
                 last = bound[-1]
@@ -281,12 +284,16 @@ class ModuleReader:
                 return f"f:{self._module}.{self.names[id(local)]}"
             if func.id in self._imports or func.id in self._facts.classes:
                 return f"f:{self._absolute(func.id)}"
+            if func.id == "cls" and fn.cls is not None:  # a class method builds its own class
+                return f"f:{self._module}.{fn.cls.node.name}"
             if is_parameter(func.id, fn):
                 return f"p:{func.id}"
             bound = self._values.bindings(func, fn)
             if bound:
                 ref = self.ref(func, fn, depth)
-                return f"f:{ref}" if ref and not ref.endswith(")") else f"p:{func.id}"
+                if ref is None:
+                    return f"p:{func.id}"
+                return f"r:{ref}" if ref.endswith(")") else f"f:{ref}"
             return f"b:{func.id}"
         if isinstance(func, ast.Attribute):
             receiver = func.value
@@ -387,6 +394,8 @@ class ModuleReader:
         if isinstance(argument, ast.Attribute):
             reference = self.callee(argument, fn)
             return reference if reference.startswith(("f:", "m:")) else None
+        if isinstance(argument, ast.Call):  # ``run(wrap(fn))``: what ``wrap`` returns
+            return self._returned(argument, fn)
         if not isinstance(argument, ast.Name) or argument.id in self._facts.classes:
             return None
         local = self._values.function(argument, fn)
@@ -394,7 +403,18 @@ class ModuleReader:
             return f"f:{self._module}.{self.names[id(local)]}"
         if argument.id in self._imports or argument.id in self._facts.module.local_defs:
             return f"f:{self._absolute(argument.id)}"
-        return f"p:{argument.id}" if is_parameter(argument.id, fn) else None
+        if is_parameter(argument.id, fn):
+            return f"p:{argument.id}"
+        assigned = self._values.assigned(argument, fn)
+        if len(assigned) == 1 and isinstance(assigned[0], ast.Call):  # ``wrapped = wrap(fn)``
+            return self._returned(assigned[0], fn)
+        return None
+
+    def _returned(self, call: ast.Call, fn: FunctionFacts) -> str | None:
+        """``r:`` and the value of a call of a project function or method, which may be a function
+        it returns (a closure, a wrapper); None for other calls."""
+        ref = self.ref(call, fn)
+        return f"r:{ref}" if ref is not None else None
 
     def _under(self, site: Site) -> str | None:
         if site.spans:

@@ -11,7 +11,8 @@ References are strings, so a summary is plain JSON data (``rows`` stores it):
 - ``"pkg.mod.Class()#attr"``: the attribute ``attr`` of such an instance.
 Calls are tagged: ``"f:QUALIFIED"`` (a function or class by name), ``"m:REF|method"`` (a method of a
 known instance), ``"p:name"`` (a parameter: a callback), ``"u:method"`` (a method of an unknown object),
-``"b:name"`` (a name not bound in the project: a builtin).
+``"b:name"`` (a name not bound in the project: a builtin), ``"r:REF"`` (the value of a call, ``REF``
+ending in ``()``, called in turn: ``wrapped = wrap(fn); wrapped()`` runs the closure ``wrap`` returns).
 Context keys (``opentelemetry.context.get_value(KEY)``) are tagged too: ``"s:text"`` (a string
 literal), ``"n:QUALIFIED"`` (a name, resolved by the model to the literal it is bound to), ``"?"``
 (anything else: a parameter, an expression).
