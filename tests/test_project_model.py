@@ -15,7 +15,7 @@ from flake8_otel_context.analysis.values import Kind
 from flake8_otel_context.checker import analyze
 from flake8_otel_context.project import load as load_module
 from flake8_otel_context.project.cache import default_directory
-from flake8_otel_context.project.load import load_project, module_name, project_root
+from flake8_otel_context.project.load import ROOT_MARKERS, load_project, module_name, project_root
 from flake8_otel_context.project.model import ProjectModel
 
 TRACED = """\
@@ -76,6 +76,19 @@ def test_module_names_follow_the_packages_around_a_file(tmp_path: Path) -> None:
     assert module_name(tmp_path / "src/pkg/sub/mod.py") == ("pkg.sub.mod", False)
     assert module_name(tmp_path / "src/pkg/__init__.py") == ("pkg", True)
     assert project_root(tmp_path / "src/pkg/sub/mod.py") == tmp_path
+
+
+def test_without_a_root_marker_the_project_is_the_whole_package_a_file_belongs_to(tmp_path: Path) -> None:
+    # An unpacked wheel has no ``pyproject.toml`` or ``.git``: linting ``dspy/utils/parallelizer.py``
+    # must still read ``dspy/dsp/``, or ``dspy.dsp.utils`` passes for a third-party library.
+    unpacked = tmp_path / "unpacked"
+    for name in ("pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/mod.py", "scripts/tool.py"):
+        (unpacked / name).parent.mkdir(parents=True, exist_ok=True)
+        (unpacked / name).write_text("", encoding="utf-8")
+    if any((directory / marker).exists() for directory in unpacked.parents for marker in ROOT_MARKERS):
+        pytest.skip("the temporary directory lies inside a project")
+    assert project_root(unpacked / "pkg/sub/mod.py") == unpacked
+    assert project_root(unpacked / "scripts/tool.py") == unpacked / "scripts"
 
 
 def test_an_executor_is_known_through_a_re_export_a_factory_and_a_property(tmp_path: Path) -> None:
