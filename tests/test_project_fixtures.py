@@ -2,7 +2,8 @@
 running the project under the SDK shows exactly those going wrong.
 
 fixtures/project is a service whose boundaries sit in a module that never imports OpenTelemetry;
-fixtures/context_values holds two projects whose value setters throw their token away, one that
+fixtures/parallel is a library whose parallel map runs the function its users hand it on pool
+threads, and a user of it; fixtures/context_values holds two projects whose value setters throw their token away, one that
 never reads those values and one that does (OTC301)."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from flake8_otel_context.project.load import load_project
 
 PROJECT = FIXTURES / "project"
 APP = PROJECT / "app.py"
+PARALLEL = FIXTURES / "parallel"
 UNREAD_VALUES = FIXTURES / "context_values" / "clean_unread_key"
 READ_VALUES = FIXTURES / "context_values" / "fire_read_key"
 _EXPECT = re.compile(r"#\s*expect:\s*(OTC\d+)")
@@ -187,3 +189,31 @@ def test_a_value_the_project_reads_and_a_context_with_another_span_are_reported_
     wrong = {problem.partition(":")[0] for problem in result["mismatches"]}
     assert wrong == {"anonymous step", "health check"}
     assert "anonymous step: expected tenant=None, got 'acme'" in result["mismatches"]
+
+
+def test_a_parallel_map_loses_the_span_of_the_user_who_calls_it_and_the_fixer_repairs_it(
+    tmp_path: Path,
+) -> None:
+    # The worker reaches the user's function through two closures (``_safe``, ``_counted``); the
+    # one that binds each call to a copy of the caller's context carries it.
+    reported = lint_project(project=PARALLEL)
+    assert set(reported) == marked(PARALLEL)
+    assert len(marked(PARALLEL)) == 1
+    [message] = reported.values()
+    assert "given by main(), so it calls fetch(), which opens span 'fetch'" in message
+    lost = {problem.partition(":")[0] for problem in run_program(PARALLEL / "app.py")["mismatches"]}
+    assert lost == {"fetch a", "fetch b"}
+    project = tmp_path / "parallel"
+    shutil.copytree(PARALLEL, project)
+    assert main(["--otc-cache-dir=none", "-j", "1", str(project)], out=io.StringIO(), err=io.StringIO()) == 1
+    assert run_program(project / "app.py")["mismatches"] == []
+
+
+def test_read_without_its_users_the_library_is_reported_for_the_work_they_hand_it(tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    shutil.copytree(PARALLEL / "batch", library / "batch")
+    shutil.copy(PARALLEL / "setup.cfg", library)
+    assert lint_project(SpanScope.PROJECT, library) == {}
+    [message] = lint_project(SpanScope.PUBLIC, library).values()
+    assert "it runs under the caller's span (ParallelExecutor.execute() is public" in message
+    assert "calls function(), which users of ParallelExecutor.execute() hand it" in message
