@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from flake8_otel_context.analysis.settings import SpanScope
 from tests.test_project_model import write
 from tests.test_project_public_api import codes, findings
@@ -667,3 +669,232 @@ def test_a_class_method_that_builds_its_class_calls_no_callable_it_is_given(tmp_
         """,
     })  # fmt: skip
     assert codes(tmp_path, "lib/records.py", SpanScope.EVERYWHERE) == []
+
+
+# Each case below is one an independent review of following closures found going wrong.
+
+
+def test_a_closure_that_calls_its_own_factory_is_read_once(tmp_path: Path) -> None:
+    # A retry wrapper: reading ``attempt`` reads ``with_retries``'s value, which is ``attempt``.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/retry.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            def with_retries(fn, attempts):
+                def attempt(*args):
+                    try:
+                        return fn(*args)
+                    except Exception:
+                        if attempts <= 1:
+                            raise
+                        return with_retries(fn, attempts - 1)(*args)
+                return attempt
+
+            def _go(work, items):
+                with ThreadPoolExecutor() as pool:
+                    return list(pool.map(work, items))
+
+            def run_with_retries(fn, items):
+                return _go(with_retries(fn, 3), items)
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/retry.py", SpanScope.PUBLIC) == [(15, "OTC102")]
+
+
+BOUND = """\
+    from concurrent.futures import ThreadPoolExecutor
+    import requests
+    from opentelemetry import context as otel_context, trace
+
+    tracer = trace.get_tracer(__name__)
+
+    def _bound(fn):
+        ctx = otel_context.get_current()
+        def run(*args):
+            token = otel_context.attach(ctx)
+            try:
+                return fn(*args)
+            finally:
+                otel_context.detach(token)
+        return run
+
+    def _go(work, items):
+        with ThreadPoolExecutor() as pool:
+            return list(pool.map(work, items))
+
+    def execute(fn, items):
+        return _go(_bound(fn), items)
+
+    def job(urls):
+        with tracer.start_as_current_span("job"):
+            return _go(_bound(requests.get), urls)
+"""
+
+
+@pytest.mark.parametrize("scope", [SpanScope.PROJECT, SpanScope.PUBLIC, SpanScope.EVERYWHERE])
+def test_a_helper_handed_only_closures_that_carry_the_context_loses_nothing(
+    tmp_path: Path, scope: SpanScope
+) -> None:
+    write(tmp_path, {"lib/__init__.py": "", "lib/bound.py": BOUND})
+    assert codes(tmp_path, "lib/bound.py", scope) == []
+
+
+def test_a_public_wrapper_on_the_way_keeps_the_users_of_the_call_above_it(tmp_path: Path) -> None:
+    # ``counted`` is public too: its own users are not the ones whose span the boundary runs under.
+    public_wrapper = PARALLEL.replace("_bind_call_id", "bind_call_id")
+    write(tmp_path, {"lib/__init__.py": "", "lib/parallel.py": public_wrapper})
+    [finding] = findings(tmp_path, "lib/parallel.py", SpanScope.PUBLIC)
+    assert "which users of ParallelExecutor.execute() hand it" in finding.message
+
+
+def test_a_recursive_public_function_runs_what_its_users_hand_it(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/tree.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            POOL = ThreadPoolExecutor()
+
+            def map_tree(fn, node):
+                futures = [POOL.submit(fn, node.value)]
+                for child in node.children:
+                    futures.extend(map_tree(fn, child))
+                return futures
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/tree.py", SpanScope.PUBLIC) == [(6, "OTC102")]
+
+
+@pytest.mark.parametrize("apply_first", [True, False])
+def test_which_public_caller_comes_first_changes_nothing(tmp_path: Path, apply_first: bool) -> None:
+    parse_all = "def parse_all(items):\n    return _run(json.loads, items)\n"
+    apply_all = "def apply_all(fn, items):\n    return _run(fn, items)\n"
+    callers = apply_all + parse_all if apply_first else parse_all + apply_all
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/work.py": (
+            "import json\nfrom concurrent.futures import ThreadPoolExecutor\n\n"
+            "def _run(fn, items):\n    with ThreadPoolExecutor() as pool:\n"
+            "        return list(pool.map(fn, items))\n\n" + callers
+        ),
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/work.py", SpanScope.PUBLIC) == [(6, "OTC102")]
+
+
+def test_a_closure_made_at_the_boundary_is_read_with_the_users_of_its_function(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/work.py": """\
+            from concurrent.futures import ThreadPoolExecutor
+
+            def _wrap(fn):
+                def inner(*args):
+                    return fn(*args)
+                return inner
+
+            def _go(work, items):
+                with ThreadPoolExecutor() as pool:
+                    return list(pool.map(work, items))
+
+            def via_helper(fn, items):
+                return _go(_wrap(fn), items)
+
+            def bound_here(fn, items):
+                wrapped = _wrap(fn)
+                with ThreadPoolExecutor() as pool:
+                    return list(pool.map(wrapped, items))
+
+            def made_here(fn, items):
+                with ThreadPoolExecutor() as pool:
+                    return list(pool.map(_wrap(fn), items))
+        """,
+    })  # fmt: skip
+    expected = [(10, "OTC102"), (18, "OTC102"), (22, "OTC102")]
+    assert codes(tmp_path, "lib/work.py", SpanScope.PUBLIC) == expected
+
+
+def test_a_factory_that_returns_one_of_several_functions_may_return_the_traced_one(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/dispatch.py": """\
+            import json
+            from concurrent.futures import ThreadPoolExecutor
+            import requests
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+
+            def parse_local(item):
+                return json.loads(item)
+
+            def fetch_remote(item):
+                return requests.get(item).text
+
+            def _handler_for(kind):
+                if kind == "local":
+                    return parse_local
+                return fetch_remote
+
+            def process(kind, items):
+                with tracer.start_as_current_span("process"):
+                    handler = _handler_for(kind)
+                    with ThreadPoolExecutor() as pool:
+                        return list(pool.map(handler, items))
+        """,
+    })  # fmt: skip
+    [finding] = findings(tmp_path, "lib/dispatch.py", SpanScope.PROJECT)
+    assert finding.line == 23
+    assert "fetch_remote(), which calls requests.get(), which is instrumented" in finding.message
+
+
+def test_a_context_copied_before_the_span_opens_does_not_carry_it(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/early.py": """\
+            import contextvars
+            from concurrent.futures import ThreadPoolExecutor
+            import requests
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer(__name__)
+            POOL = ThreadPoolExecutor()
+
+            def _bind(fn):
+                ctx = contextvars.copy_context()
+                def run(*args):
+                    return ctx.run(fn, *args)
+                return run
+
+            def fetch_early(url):
+                bound = _bind(requests.get)
+                with tracer.start_as_current_span("early"):
+                    return POOL.submit(bound, url).result()
+
+            def fetch_late(url):
+                with tracer.start_as_current_span("late"):
+                    bound = _bind(requests.get)
+                    return POOL.submit(bound, url).result()
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/early.py", SpanScope.PROJECT) == [(18, "OTC102")]
+
+
+def test_a_default_shows_what_a_parameter_is_for(tmp_path: Path) -> None:
+    # ``parser=json.loads`` and ``log=print``: users who pass their own do the same kind of work.
+    write(tmp_path, {
+        "lib/__init__.py": "",
+        "lib/files.py": """\
+            import json
+            from concurrent.futures import ThreadPoolExecutor
+
+            def load_files(paths, parser=json.loads):
+                with ThreadPoolExecutor() as pool:
+                    return list(pool.map(parser, paths))
+
+            def run_jobs(jobs, log=print):
+                with ThreadPoolExecutor() as pool:
+                    return list(pool.map(log, jobs))
+        """,
+    })  # fmt: skip
+    assert codes(tmp_path, "lib/files.py", SpanScope.PUBLIC) == []

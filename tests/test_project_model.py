@@ -87,8 +87,12 @@ def test_without_a_root_marker_the_project_is_the_whole_package_a_file_belongs_t
         (unpacked / name).write_text("", encoding="utf-8")
     if any((directory / marker).exists() for directory in unpacked.parents for marker in ROOT_MARKERS):
         pytest.skip("the temporary directory lies inside a project")
-    assert project_root(unpacked / "pkg/sub/mod.py") == unpacked
+    assert project_root(unpacked / "pkg/sub/mod.py") == unpacked / "pkg"
+    assert project_root(unpacked / "pkg") == unpacked / "pkg"
     assert project_root(unpacked / "scripts/tool.py") == unpacked / "scripts"
+    # Only the package is read, not what lies beside it (a home directory, ``/tmp``).
+    model = load_project([str(unpacked / "pkg/sub/mod.py")], cache_directory=False)
+    assert sorted(model.modules) == ["pkg", "pkg.sub", "pkg.sub.mod"]
 
 
 def test_an_executor_is_known_through_a_re_export_a_factory_and_a_property(tmp_path: Path) -> None:

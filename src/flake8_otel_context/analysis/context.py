@@ -106,23 +106,27 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
         return Because()
     fn, worker = boundary.site.function, analysis.propagation.unwrap_partial(boundary.worker)
     worker = _coroutine_of(analysis, boundary, worker)
-    made = _made_by(analysis, worker, fn)
-    if made is not None and project.wrapper_captures_context(made, fn):
+    stale = _bound_before_a_span(analysis, worker, boundary.site)
+    made = _made_by(analysis, worker, boundary.site)
+    if made is not None and not stale and project.wrapper_captures_context(made, fn):
         return None
     receiver = boundary.site.receiver
     if boundary.via == "executor" and receiver is not None and project.executor_carries_context(receiver, fn):
         return None
     local = analysis.values.function(worker, fn)
-    traced = project.worker_traced(worker, fn, local)
+    traced = project.worker_traced(worker, fn, local, carried=not stale)
     if traced is None:
         return None
     origin = analysis.activity.origin(boundary.site)
     # A span only assumed and a worker only maybe traced are not enough to report, unless the worker
-    # runs what the same users hand the public function they call in their span (``execute(fn)``).
-    users_work = traced.given_to != "" and not traced.guessed
-    if origin is not None and origin.assumed and not traced.strong and not (
-        users_work and traced.given_to == origin.entry
-    ):
+    # runs what users hand a public function they call in their span, with this boundary below it
+    # (``execute(fn)``).
+    users_work = (
+        origin is not None
+        and not traced.guessed
+        and any(entry == origin.entry or project.reaches(entry, fn) for entry in traced.given_to)
+    )
+    if origin is not None and origin.assumed and not traced.strong and not users_work:
         if analysis.settings.span_scope is SpanScope.PUBLIC:
             return None
         origin = None  # a wider scope assumes the span itself
@@ -137,13 +141,25 @@ def why_lost(analysis: Analysis, boundary: Boundary) -> Because | None:
     return Because(text, (opened, Step(project.path, boundary.site.call.lineno, crossing)))
 
 
-def _made_by(analysis: Analysis, worker: ast.expr, fn: FunctionFacts) -> ast.Call | None:
+def _made_by(analysis: Analysis, worker: ast.expr, site: Site) -> ast.Call | None:
     """The call whose value the worker is: ``with_current_context(work)`` itself, or the one call
     a local name is bound to (``bound = self._context_bound(tool); pool.submit(bound)``)."""
     if isinstance(worker, ast.Name):
-        assigned = analysis.values.assigned(worker, fn)
-        worker = assigned[0] if len(assigned) == 1 else worker
+        bound = _bindings(analysis, worker, site)
+        worker = bound[0].value if len(bound) == 1 else worker
     return worker if isinstance(worker, ast.Call) else None
+
+
+def _bound_before_a_span(analysis: Analysis, worker: ast.expr, site: Site) -> bool:
+    """The worker is a name bound before a span the boundary runs in was opened: a context its
+    maker captured then lacks that span."""
+    if not isinstance(worker, ast.Name):
+        return False
+    return any(region not in b.spans for b in _bindings(analysis, worker, site) for region in site.spans)
+
+
+def _bindings(analysis: Analysis, name: ast.Name, site: Site) -> list[Binding]:
+    return [b for b in analysis.values.bindings(name, site.function) if not b.is_annotation]
 
 
 def _coroutine_of(analysis: Analysis, boundary: Boundary, worker: ast.expr) -> ast.expr:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ast
+import builtins
 
 from flake8_otel_context.analysis.vocabulary import CANONICAL
+
+# What a name no import or assignment binds stands for: Python's builtins.
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 class ImportTable:

@@ -2,8 +2,8 @@
 
 The project is the paths being checked plus the package(s) they belong to: from each path, the
 nearest directory upwards holding ``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git`` (as
-flake8, black and ruff find theirs), else the directory its top-level package is imported from (or
-its own directory, outside a package). So linting one file (an editor, pre-commit on staged files)
+flake8, black and ruff find theirs), else its top-level package (or its own directory, outside a
+package). So linting one file (an editor, pre-commit on staged files)
 still sees the rest of its project.
 """
 
@@ -37,9 +37,10 @@ def project_root(path: Path) -> Path:
     for directory in (start, *start.parents):
         if any(os.path.lexists(directory / marker) for marker in ROOT_MARKERS):
             return directory
-    # No marker (an unpacked wheel, a vendored tree): the directory the package is imported from,
-    # so one module of ``pkg/sub/`` still sees the rest of ``pkg``.
-    while is_regular_package(start) and start.parent != start:
+    # No marker (an unpacked wheel, a vendored tree): the top-level package the path is in, so one
+    # module of ``pkg/sub/`` still sees the rest of ``pkg``, and not whatever else lies beside it
+    # (``/tmp``, a home directory).
+    while is_regular_package(start.parent) and start.parent != start:
         start = start.parent
     return start
 

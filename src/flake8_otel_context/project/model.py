@@ -16,7 +16,6 @@ Each answer is computed once per run and memoised; every walk over the call grap
 
 from __future__ import annotations
 
-import builtins
 import functools
 import os
 from collections import deque
@@ -25,6 +24,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, TypeVar
 
+from flake8_otel_context.analysis.names import BUILTIN_NAMES
 from flake8_otel_context.analysis.values import Kind, class_kind
 from flake8_otel_context.project.libraries import (
     DATA_METHODS,
@@ -36,7 +36,8 @@ from flake8_otel_context.project.cache import SummaryCache
 from flake8_otel_context.project.summary import Call, ClassSummary, FunctionSummary, ModuleSummary, Value
 
 _MAX_DEPTH = 30
-_BUILTINS = frozenset(dir(builtins))
+_MAX_REACHED = 2_000
+_MAX_GIVEN_TO = 8
 _PROPERTIES = frozenset({"property", "cached_property"})
 # A method call on an object of unknown type is linked, in the call graph, to the project's methods of
 # that name when there are at most this many: ``self.agent.execute_task(...)`` reaches
@@ -138,7 +139,7 @@ class Evidence:
     text: str
     strong: bool = True
     guessed: bool = False
-    given_to: str = ""  # the public function (qualified) whose users hand the callable, or ""
+    given_to: tuple[str, ...] = ()  # the public functions (qualified) whose users hand the callable
 
     def because(self, prefix: str) -> Evidence:
         return Evidence(f"{prefix} {self.text}", self.strong, self.guessed, self.given_to)
@@ -146,6 +147,16 @@ class Evidence:
     @property
     def rank(self) -> tuple[bool, bool, bool]:
         return self.strong, not self.guessed, bool(self.given_to)
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What calling a call's value may run: the functions its factory returns (``complete`` when
+    the model can read every value it returns), or a class's ``__call__`` (no factory)."""
+
+    factory: FunctionRef | None
+    functions: list[FunctionRef]
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -182,6 +193,8 @@ class ProjectModel:
         self.by_path = {summary.path: summary for summary in summaries}
         self._traced: dict[str, Evidence | None] = {}
         self._passed: dict[str, Evidence | None] = {}
+        self._workers: dict[str, Evidence | None] = {}
+        self._reached: dict[str, bool] = {}
         self._memo: dict[str, dict[str, Any]] = {}
         self._answers: dict[str, dict[tuple[Any, ...], Any]] = {}  # see ``_remembered``
 
@@ -536,27 +549,33 @@ class ProjectModel:
             found = self.lookup(f"{instance}.{method}")
             return found if isinstance(found, FunctionRef) else None
         if tag == "r":
-            return self._returned_function(rest)
+            returned = self._returned_functions(rest)
+            return returned.functions[0] if returned is not None and returned.functions else None
         return None
 
-    def _returned_function(self, value: str) -> FunctionRef | None:
-        """The project function a call's value is, for a call of a project function that returns
-        one (``wrapped = self._wrap(fn)``: the closure ``_wrap`` defines), or ``__call__`` of the
-        project class whose instance it is."""
+    @_memoised
+    def _returned_functions(self, value: str) -> Returned | None:
+        """The project functions a call's value may be, for a call of a project function that
+        returns them (``wrapped = self._wrap(fn)``: the closure ``_wrap`` defines; a dispatcher's
+        handlers), or ``__call__`` of the project class whose instance it is. None when the call
+        runs nothing the project defines."""
         if not value.endswith("()"):
             return None
         owner, _, method = value[:-2].rpartition("#")
         factory = self._instance_method(owner, method) if owner else self.lookup(value[:-2])
         if isinstance(factory, ClassSummary):
             named = self.class_named(value[:-2])
-            return self.method(named[0], "__call__") if named else None
+            call = self.method(named[0], "__call__") if named else None
+            return Returned(None, [call], True) if call is not None else None
         if not isinstance(factory, FunctionRef):
             return None
+        functions = []
         for returned in factory.function.returns:
             target = self.lookup(returned.ref) if returned.ref and not returned.ref.endswith(")") else None
             if isinstance(target, FunctionRef):
-                return target
-        return None
+                functions.append(target)
+        complete = len(functions) == len(factory.function.returns)
+        return Returned(factory, functions, complete) if functions else None
 
     # -- 2. where spans are current ----------------------------------------------------------------
 
@@ -616,8 +635,12 @@ class ProjectModel:
 
     @_remembered
     def callees(self, callee: str) -> list[FunctionRef]:
-        """The project functions a call may run: the one it resolves to, or, for a method of an
-        object of unknown type, the project's few methods of that name."""
+        """The project functions a call may run: the one it resolves to (each function a factory
+        may return, for a call of its value), or, for a method of an object of unknown type, the
+        project's few methods of that name."""
+        if callee.startswith("r:"):
+            returned = self._returned_functions(callee[2:])
+            return returned.functions if returned is not None else []
         target = self.resolve_call(callee)
         if isinstance(target, FunctionRef):
             return self.overrides(target)
@@ -753,20 +776,15 @@ class ProjectModel:
         shows it can."""
         tag, _, rest = callee.partition(":")
         if tag == "p":
-            passed = self._passed_traced(caller, rest, 0) if caller is not None else None
-            return passed or Evidence(f"calls {rest}(), a callable it is given", strong=False)
+            return self._passed_traced(caller, rest, 0) if caller is not None else _given(rest)
         if tag == "b":
             return (
                 None
-                if rest in _BUILTINS
+                if rest in BUILTIN_NAMES
                 else Evidence(f"calls {rest}(), which the analysis cannot see", False)
             )
         if tag == "r":
-            returned = self._returned_function(rest)
-            if returned is None:
-                return Evidence(f"calls what {rest} returns, which the analysis cannot see", False)
-            found = self.traced(returned)
-            return found.because(f"calls {returned.function.name}(), which") if found else None
+            return self._returned_traced(rest, self.traced)
         target = self.resolve_call(callee)
         if isinstance(target, ClassSummary):
             return None
@@ -812,44 +830,85 @@ class ProjectModel:
             return self._implementations_traced(rest)
         return None
 
+    def _returned_traced(
+        self, value: str, traced: Callable[[FunctionRef], Evidence | None], carried: bool = True
+    ) -> Evidence | None:
+        """Why calling what the call ``value`` returns may make spans (each function it may
+        return, read by ``traced``). A closure that runs in a context its factory captured, at the
+        call that made it, makes no span that loses its parent (unless not ``carried``: the call
+        was made before the span). A value the model cannot read at all is weak evidence."""
+        returned = self._returned_functions(value)
+        if returned is None:
+            return Evidence(f"calls what {value} returns, which the analysis cannot see", False)
+        best = None
+        for function in returned.functions:
+            factory = returned.factory
+            if carried and factory is not None and factory.function.captures and function.function.enters:
+                continue
+            why = traced(function)
+            if why is not None and (best is None or why.rank > best.rank):
+                best = why.because(f"calls {function.function.name}(), which")
+        if best is None and not returned.complete:
+            return Evidence(f"calls what {value} returns, which the analysis cannot see", False)
+        return best
+
     def worker_traced(self, ref: FunctionRef) -> Evidence | None:
         """Why a boundary's worker may make spans: what ``traced`` says, or, where it only calls a
         callable it is given, what the project's callers hand it (asked for workers only: read for
-        every function, callbacks handed around a client would make every method traced)."""
-        why = self.traced(ref)
-        if why is not None and why.strong:
-            return why
-        for call in ref.function.calls:
-            passed = self._handed_traced(ref, call.callee, -1) if call.callee[:2] in ("p:", "r:") else None
-            if passed is not None and (why is None or passed.rank > why.rank):
-                why = passed
-        return why
+        every function, callbacks handed around a client would make every method traced).
+        Memoised; a worker reached again while it is being read (a closure that calls its own
+        factory) adds nothing."""
+        key = ref.qualified
+        if key not in self._workers:
+            self._workers[key] = None
+            self._workers[key] = self._worker_evidence(ref)
+        return self._workers[key]
+
+    def _worker_evidence(self, ref: FunctionRef) -> Evidence | None:
+        def read(callee: str) -> Evidence | None:
+            handed = callee[:2] in ("p:", "r:")
+            return self._handed_traced(ref, callee, -1) if handed else self.call_traced(callee)
+
+        return None if ref.function.reenters else self._makes_spans(ref, read)
+
+    def handed_traced(self, callee: str, caller: FunctionRef | None, carried: bool = True) -> Evidence | None:
+        """Why the callable a boundary in ``caller`` hands its worker (``callee``: a parameter, a
+        call's value, a function) may make spans, read as a worker. ``carried``: whether a closure
+        that runs in a context its factory captured keeps its spans' parent (see ``_returned_traced``)."""
+        if callee.startswith("r:") and not carried:
+            return self._returned_traced(callee[2:], self.worker_traced, carried=False)
+        return self._handed_traced(caller, callee, -1) if caller is not None else self.call_traced(callee)
 
     def _passed_traced(self, ref: FunctionRef, parameter: str, depth: int) -> Evidence | None:
         """Why the function the project's callers pass as ``parameter`` of ``ref`` (or of the
         function ``ref`` is nested in) may make spans: ``create_thread(target)`` runs what
         ``Runner.run`` hands it, and a helper that hands its own parameter on runs what its callers
-        pass. None when no caller in the project passes one that does (the caller then still has the
-        weak evidence of a callable it is given: users may pass one too)."""
+        pass. A public function's parameter is also what its users hand it. Weak evidence of a
+        callable it is given when the project hands it nothing the model can read; None when the
+        project's calls hand it only work that makes no span (and users do not)."""
         owner: FunctionRef | None = ref
         while owner is not None and parameter not in owner.function.params:
             owner = self.function(ref.module.name, owner.function.name.rpartition(".")[0])
         if owner is None or depth > 8:
-            return None
+            return _given(parameter)
         key = f"{owner.qualified}|{parameter}"
         if key not in self._passed:
             self._passed[key] = None  # in progress: a helper that hands its parameter back adds nothing
             passed, handed = self._passed_by_callers(owner, parameter, depth)
             # Users of a public function may hand it their own work, traced or not: the project's own
-            # calls are the sample of what it is for. Where they hand it only work that makes no
-            # span, users are taken to do the same.
+            # calls (and the parameter's default) are the sample of what it is for. Where they hand
+            # it only work that makes no span, users are taken to do the same. Evidence that already
+            # comes from the users of a public caller further up keeps that caller.
             users_too = passed is not None or not handed
-            if users_too and (passed is None or not passed.strong) and _public(owner.module, owner.function):
+            weak = passed is None or not (passed.strong or passed.given_to)
+            if users_too and weak and _public(owner.module, owner.function):
                 passed = Evidence(
                     f"calls {parameter}(), which users of {owner.function.name}() hand it",
                     strong=False,
-                    given_to=owner.qualified,
+                    given_to=(owner.qualified,),
                 )
+            elif passed is None and not handed:
+                passed = _given(parameter)  # nothing the project hands it can be read
             self._passed[key] = passed
         return self._passed[key]
 
@@ -861,17 +920,27 @@ class ProjectModel:
         params = owner.function.params
         index = params.index(parameter)
         best: Evidence | None = None
-        handed = False
+        default = owner.function.defaults.get(parameter)
+        # A callable handed in is a sample of what the parameter is for; a parameter handed on
+        # (recursion, a helper's own parameter) is not: its sample is further up.
+        handed = default is not None
+        if default is not None:
+            best = self._handed_traced(owner, default, depth)
         for caller, call in self._callers.get(owner.qualified, []):
             passed = call.passes.get(parameter)
             if passed is None and index < owner.function.positional:
                 passed = call.passes.get(str(index - self._bound(call.callee, owner)))
             if passed is None:
                 continue
-            handed = True
+            handed = handed or not passed.startswith("p:")
             why = self._handed_traced(caller, passed, depth)
-            if why is not None and (best is None or why.rank > best.rank):
+            if why is None:
+                continue
+            if best is None or why.rank > best.rank:
                 best = why.because(f"calls {parameter}(), given by {caller.function.name}(), so it")
+            elif why.rank == best.rank and why.given_to:  # users of either hand it: keep both
+                given_to = tuple(dict.fromkeys(best.given_to + why.given_to))[:_MAX_GIVEN_TO]
+                best = replace(best, given_to=given_to)
         return best, handed
 
     def _handed_traced(self, caller: FunctionRef, passed: str, depth: int) -> Evidence | None:
@@ -881,10 +950,8 @@ class ProjectModel:
         tag, _, name = passed.partition(":")
         if tag == "p":
             return self._passed_traced(caller, name, depth + 1)
-        returned = self._returned_function(name) if tag == "r" else None
-        if returned is not None:
-            found = self.worker_traced(returned)
-            return found.because(f"calls {returned.function.name}(), which") if found else None
+        if tag == "r":
+            return self._returned_traced(name, self.worker_traced)
         return self.call_traced(passed)
 
     def _bound(self, callee: str, target: FunctionRef) -> int:
@@ -982,10 +1049,10 @@ class ProjectModel:
         key = ref.qualified
         if key not in self._traced:
             self._traced[key] = None  # in progress: a recursive call adds nothing
-            self._traced[key] = None if ref.function.reenters else self._makes_spans(ref)
+            self._traced[key] = None if ref.function.reenters else self._makes_spans(ref, self.call_traced)
         return self._traced[key]
 
-    def _makes_spans(self, ref: FunctionRef) -> Evidence | None:
+    def _makes_spans(self, ref: FunctionRef, read: Callable[[str], Evidence | None]) -> Evidence | None:
         function = ref.function
         if function.suppresses:
             return None  # its instrumented calls run with instrumentation suppressed
@@ -996,12 +1063,30 @@ class ProjectModel:
             return Evidence(f"runs in a span of {wrapper[0]}")
         why: Evidence | None = None
         for call in function.calls:
-            found = self.call_traced(call.callee)
+            found = read(call.callee)
             if found is not None and (why is None or found.rank > why.rank):
                 why = found
                 if why.strong and not why.guessed:
                     break
         return why
+
+    def reaches(self, entry: str, target: str) -> bool:
+        """The project's calls from the function ``entry`` reach the function ``target`` (both
+        qualified), within ``_MAX_REACHED`` functions: a public function whose users' work a worker
+        runs is one users call with the boundary below it."""
+        key = f"{entry}>{target}"
+        if key not in self._reached:
+            start = self.lookup(entry)
+            seen = {entry}
+            pending = deque([start] if isinstance(start, FunctionRef) else [])
+            while pending and target not in seen and len(seen) < _MAX_REACHED:
+                for call in pending.popleft().function.calls:
+                    for callee in self.callees(call.callee):
+                        if callee.qualified not in seen:
+                            seen.add(callee.qualified)
+                            pending.append(callee)
+            self._reached[key] = target in seen
+        return self._reached[key]
 
     def has_live_boundary(self, path: str, assume_public: bool = False) -> bool:
         """The module at ``path`` holds a call that may cross a boundary in a function that may run
@@ -1106,6 +1191,11 @@ def _public(module: ModuleSummary, function: FunctionSummary) -> bool:
     private = any(part.startswith("_") and part not in ("__init__", "__call__") for part in parts)
     lifecycle = any(word in _LIFECYCLE for word in parts[-1].lower().split("_"))
     return not private and not lifecycle and not any(part in _NOT_LIBRARY for part in parts)
+
+
+def _given(parameter: str) -> Evidence:
+    """Weak evidence: a callable the function is given, which the project does not show."""
+    return Evidence(f"calls {parameter}(), a callable it is given", strong=False)
 
 
 def _shown(path: str) -> str:

@@ -7,7 +7,13 @@ import itertools
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site, is_parameter
 from flake8_otel_context.analysis.lifetime import loops_forever
-from flake8_otel_context.analysis.names import ImportTable, annotated_types, dotted_name, last_name
+from flake8_otel_context.analysis.names import (
+    BUILTIN_NAMES,
+    ImportTable,
+    annotated_types,
+    dotted_name,
+    last_name,
+)
 from flake8_otel_context.analysis.values import Values
 from flake8_otel_context.analysis.vocabulary import (
     COPY_CONTEXT,
@@ -221,9 +227,6 @@ class ModuleReader:
                 return f"{instance}#{method}()"
             return None
         if isinstance(expr, ast.Name):
-            local = self._values.function(expr, fn)
-            if local is not None and id(local) in self.names:  # ``return safe_func``: a closure
-                return f"{self._module}.{self.names[id(local)]}"
             bound = self._values.bindings(expr, fn)
             if bound:
                 last = bound[-1]
@@ -239,6 +242,9 @@ class ModuleReader:
                 if found is None and declared is not None:  # ``instance: Component = inputs["c"]``
                     return self._annotation(declared.value)
                 return found
+            local = self._values.function(expr, fn)
+            if local is not None and id(local) in self.names:  # ``return safe_func``: a closure
+                return f"{self._module}.{self.names[id(local)]}"
             if (
                 expr.id in self._imports
                 or expr.id in self._facts.classes
@@ -306,6 +312,8 @@ class ModuleReader:
             if ref is not None:
                 return f"m:{ref if ref.endswith(')') or '#' in ref else ref}|{func.attr}"
             return f"u:{func.attr}"
+        if isinstance(func, ast.Call):  # ``make(url)()``, or a worker made at the boundary
+            return self._returned(func, fn) or "u:?"
         return "u:?"
 
     # -- functions ---------------------------------------------------------------------------------
@@ -317,6 +325,7 @@ class ModuleReader:
         params = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
         summary = FunctionSummary(name, node.lineno, params=params)
         summary.positional = len(arguments.posonlyargs + arguments.args)
+        summary.defaults = self._function_defaults(arguments, fn)
         for arg in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
             if arg.annotation is not None:
                 ref = self._annotation(arg.annotation)
@@ -356,6 +365,10 @@ class ModuleReader:
                 summary.captures = True
             if site.qualname == OTEL_ATTACH or _enters_a_context(site):
                 summary.enters = True
+                first = site.call.args[0] if site.method == "run" and site.call.args else None
+                ran = self._passed_reference(first, fn) if first is not None else None
+                if ran is not None:  # ``ctx.run(fn, *args)`` calls ``fn``
+                    summary.calls.append(Call(ran, site.call.lineno, call.under))
             if _reenters_a_parameter(site, params):
                 summary.reenters = True
         # ``return None`` is no instance; any other value the summary cannot name still counts, so a
@@ -371,6 +384,23 @@ class ModuleReader:
         summary.entry = self._entry(fn, node)
         summary.serves = loops_forever(node.body)
         return summary
+
+    def _function_defaults(self, arguments: ast.arguments, fn: FunctionFacts) -> dict[str, str]:
+        """The parameters whose default may be a function, with what a call to it would run
+        (evaluated where the function is defined: its parent's names)."""
+        positional = arguments.posonlyargs + arguments.args
+        pairs = list(zip(positional[len(positional) - len(arguments.defaults) :], arguments.defaults))
+        pairs += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
+        scope = fn.parent or fn
+        found = {}
+        for parameter, default in pairs:
+            if isinstance(default, (ast.Name, ast.Attribute)):
+                reference = self._passed_reference(default, scope)
+                if reference is not None:
+                    found[parameter.arg] = reference
+                elif isinstance(default, ast.Name) and default.id in BUILTIN_NAMES:
+                    found[parameter.arg] = f"b:{default.id}"
+        return found
 
     def _functions_passed(self, call: ast.Call, fn: FunctionFacts) -> dict[str, str]:
         """The arguments of ``call`` that name a function, a method or a parameter
@@ -395,6 +425,8 @@ class ModuleReader:
             reference = self.callee(argument, fn)
             return reference if reference.startswith(("f:", "m:")) else None
         if isinstance(argument, ast.Call):  # ``run(wrap(fn))``: what ``wrap`` returns
+            if self._facts.imports.qualname(argument.func) == "functools.partial" and argument.args:
+                return self._passed_reference(argument.args[0], fn)  # ``partial(fn, x)`` runs ``fn``
             return self._returned(argument, fn)
         if not isinstance(argument, ast.Name) or argument.id in self._facts.classes:
             return None

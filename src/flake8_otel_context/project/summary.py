@@ -51,6 +51,9 @@ class FunctionSummary:
     line: int
     params: list[str] = field(default_factory=list)
     positional: int = 0  # how many of ``params`` a call may pass by position (not keyword-only)
+    # Parameters whose default names a function (``log=print``, ``parser=json.loads``), as the callee
+    # reference a call to it would have: a sample of what the parameter is for.
+    defaults: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)  # parameter -> instance reference
     decorators: list[str] = field(default_factory=list)
     opens_span: bool = False  # a span block, a span decorator or an attach in its own body

@@ -79,12 +79,14 @@ class ProjectView:
         return None
 
     def worker_traced(
-        self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None
+        self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None, carried: bool = True
     ) -> Evidence | None:
         """Why the worker may make spans, or None when nothing shows it can. Where users' spans are
         assumed, a guess about what an unknown object's method runs is weak evidence: a boundary
-        under a span only assumed is reported on evidence that is neither weak nor guessed."""
-        why = self._worker_evidence(worker, fn, local)
+        under a span only assumed is reported on evidence that is neither weak nor guessed.
+        ``carried``: a closure that runs in a context its maker captured keeps its spans' parent
+        (not so when it was made before a span the boundary is in)."""
+        why = self._worker_evidence(worker, fn, local, carried)
         if why is not None and why.guessed and self.assume_public:
             return Evidence(why.text, strong=False, guessed=True)
         return why
@@ -94,7 +96,7 @@ class ProjectView:
         return self.model.function(self.module, name) if name else None
 
     def _worker_evidence(
-        self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None
+        self, worker: ast.expr, fn: FunctionFacts, local: FunctionFacts | None, carried: bool
     ) -> Evidence | None:
         if local is not None:
             ref = self._function_ref(local)
@@ -111,5 +113,10 @@ class ProjectView:
         callee = self._reader.callee(worker, fn)
         if self.model.serves(callee):
             return None  # another module's loop for the life of its thread: no request is its parent
-        why = self.model.call_traced(callee, self._function_ref(fn))
+        why = self.model.handed_traced(callee, self._function_ref(fn), carried)
         return why.because("the worker") if why else None
+
+    def reaches(self, entry: str, fn: FunctionFacts) -> bool:
+        """The project's calls from the function ``entry`` (qualified) reach ``fn``."""
+        name = self.qualified(fn)
+        return name is not None and self.model.reaches(entry, f"{self.module}.{name}")
