@@ -115,7 +115,7 @@ class Origin:
     via: tuple[str, ...] = ()  # the functions between the span and here, outermost first
     # Assumed, not seen: a public function is called by users under their own spans. Such a
     # boundary is reported only on strong evidence that the worker makes spans, or when the worker
-    # runs the callable the same users hand that function (``Evidence.given_to``).
+    # runs the callable users hand a public function that reaches it (``Evidence.given_to``).
     assumed: bool = False
     entry: str = ""  # the public function assumed to run in its caller's span (qualified), when assumed
 
