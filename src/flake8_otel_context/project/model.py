@@ -841,9 +841,9 @@ class ProjectModel:
         if returned is None:
             return Evidence(f"calls what {value} returns, which the analysis cannot see", False)
         best = None
+        captured = carried and returned.factory is not None and returned.factory.function.captures
         for function in returned.functions:
-            factory = returned.factory
-            if carried and factory is not None and factory.function.captures and function.function.enters:
+            if captured and function.function.enters:
                 continue
             why = traced(function)
             if why is not None and (best is None or why.rank > best.rank):
