@@ -10,14 +10,13 @@ still sees the rest of its project.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from flake8_otel_context.collector import paused
+from flake8_otel_context.collector import accumulating
 from flake8_otel_context.project.cache import SummaryCache, content_key, default_directory
 from flake8_otel_context.project.model import ProjectModel
 from flake8_otel_context.project.summarise import summarise
@@ -29,7 +28,6 @@ SKIPPED_DIRECTORIES = frozenset(
 )
 MAX_FILES = 20_000  # a project bigger than this is read up to here: the model sees less, never fails
 MAX_FILE_BYTES = 4_000_000  # a bigger module is generated code: it gets no summary
-_YOUNG_OBJECTS = 100_000  # while the model is built, the young generation is collected past this
 
 
 def project_root(path: Path) -> Path:
@@ -141,16 +139,14 @@ def build_model(
     """The model of ``files`` (each with its project root), summaries from ``caches`` (per root)
     where their keys match, whole-project answers worked out (``ProjectModel.prepare``).
 
-    With the collector paused: summarising allocates many objects that die with their module (its
-    tree, its facts) and keeps a few for the whole run (its summary). Python's automatic collector
-    scans the kept ones again and again as they pile up, which made the time grow faster than the
-    project (x2.3 over three of the corpus's packages). The facts are released without cycles
-    (``ModuleFacts.release``), so the young generation holds mostly summaries: it is collected
-    when it grows past ``_YOUNG_OBJECTS`` (a cycle someone adds back costs time, not memory), and
-    the model is scanned at most once after (the plugin freezes it before flake8 forks)."""
+    Out of the collector's way (``collector.accumulating``): summarising allocates many objects
+    that die with their module (its tree, its facts) and keeps a few for the whole run (its
+    summary). Python's automatic collector scans the kept ones again and again as they pile up,
+    which made the time grow faster than the project (x2.3 over three of the corpus's packages);
+    collecting the young generation now and then instead still scanned each once, for nothing."""
     caches = caches or {}
     is_package_directory = functools.cache(is_regular_package)
-    with paused():
+    with accumulating() as step:
         summaries = []
         aliases: dict[str, str] = {}
         digest = hashlib.blake2b(digest_size=16)
@@ -160,8 +156,7 @@ def build_model(
             names = namespace_names(path, root, is_package_directory)
             aliases.update((alias, summary.name) for alias in names)
             digest.update(f"{path}\0{key}\0".encode("utf-8", "surrogateescape"))
-            if gc.get_count()[0] > _YOUNG_OBJECTS:
-                gc.collect(0)
+            step()
         for cache in caches.values():
             if cache is not None:
                 cache.save()
