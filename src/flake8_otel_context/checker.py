@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Collection
 from typing import Protocol
 
@@ -58,7 +57,8 @@ def analyze(
 
 
 class LiveBoundaries(Protocol):
-    """What the first test asks of a project (a ``ProjectModel``, or what a run kept of one)."""
+    """What the first test asks of a project (a ``ProjectModel``, or what a run kept of one), of
+    a module by its path as given."""
 
     def has_live_boundary(self, path: str, assume_public: bool = False) -> bool: ...
 
@@ -75,7 +75,7 @@ def worth_analysing(
     neither, and their findings (none) cost less to work out than to keep in a cache."""
     if project is not None and path is not None and settings.span_scope.reads_project:
         public = settings.span_scope.assumes_public_api
-        if project.has_live_boundary(os.path.realpath(path), public):
+        if project.has_live_boundary(path, public):
             return True
     return may_match(source, settings.span_scope, needed_words(codes))
 

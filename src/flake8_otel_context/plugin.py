@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import sys
 from collections.abc import Iterator
 
@@ -117,7 +116,7 @@ class OtelContextChecker:
         project = self.project
         if not worth_analysing(source, self.settings, project=project, path=self._filename):
             return []
-        path = os.path.realpath(self._filename)
+        path = project.real_path(self._filename) if project is not None else self._filename
         cache = project.cache_for(path) if project is not None else None
         key = findings_key(source, self._settings_key(), project.digest) if project is not None else ""
         if cache is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import os
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -90,7 +89,7 @@ def _fix_source(
     result = FixResult(source)
     public = options.settings.span_scope.assumes_public_api
     live = (
-        project is not None and path is not None and project.has_live_boundary(os.path.realpath(path), public)
+        project is not None and path is not None and project.has_live_boundary(path, public)
     )
     words = needed_words(DEFAULT_ON if options.codes is None else options.codes)
     if not live and not may_match(source, options.settings.span_scope, words):

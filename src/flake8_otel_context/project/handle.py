@@ -17,7 +17,7 @@ from typing import Any
 
 from flake8_otel_context.project.cache import SummaryCache
 from flake8_otel_context.project.load import build_model, find_project, project_digest
-from flake8_otel_context.project.model import ProjectModel
+from flake8_otel_context.project.model import ProjectModel, real_path
 
 
 class ProjectHandle:
@@ -34,6 +34,7 @@ class ProjectHandle:
         self.digest = digest
         self._live = live  # the modules with a boundary that may run under a span: seen, and assumed
         self._model = model
+        self._known = frozenset(str(module) for module, _ in files)  # the modules' real paths
 
     def model(self) -> ProjectModel:
         if self._model is None:
@@ -41,7 +42,10 @@ class ProjectHandle:
         return self._model
 
     def has_live_boundary(self, path: str, assume_public: bool = False) -> bool:
-        return path in self._live[assume_public]
+        return self.real_path(path) in self._live[assume_public]
+
+    def real_path(self, path: str) -> str:
+        return real_path(path, self._known)
 
     def cache_for(self, path: str) -> SummaryCache | None:
         """The cache of the project root ``path`` lies under, if the run has one."""

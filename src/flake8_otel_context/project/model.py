@@ -19,12 +19,11 @@ from __future__ import annotations
 import functools
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, TypeVar
 
-from flake8_otel_context.analysis.names import BUILTIN_NAMES
 from flake8_otel_context.analysis.values import Kind, class_kind
 from flake8_otel_context.project.libraries import (
     DATA_METHODS,
@@ -33,7 +32,14 @@ from flake8_otel_context.project.libraries import (
     instrumented,
 )
 from flake8_otel_context.project.cache import SummaryCache
-from flake8_otel_context.project.summary import Call, ClassSummary, FunctionSummary, ModuleSummary, Value
+from flake8_otel_context.project.summary import (
+    Call,
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+    Value,
+    inert,
+)
 
 _MAX_DEPTH = 30
 _MAX_REACHED = 2_000
@@ -167,6 +173,18 @@ class FunctionRef:
     @property
     def qualified(self) -> str:
         return f"{self.module.name}.{self.function.name}"
+
+
+def real_path(path: str, known: Container[str]) -> str:
+    """``os.path.realpath(path)``, which costs an ``lstat`` per directory of the path, skipped when
+    the absolute path is already one of the ``known`` real paths (a module's path is kept real): a
+    string that is some file's real path names that file. Not with ``..`` in it: ``abspath``
+    removes ``link/..`` as text, where the link's target's parent is meant."""
+    if ".." not in path:
+        absolute = os.path.abspath(path)
+        if absolute in known:
+            return absolute
+    return os.path.realpath(path)
 
 
 class ProjectModel:
@@ -641,6 +659,8 @@ class ProjectModel:
         if callee.startswith("r:"):
             returned = self._returned_functions(callee[2:])
             return returned.functions if returned is not None else []
+        if inert(callee):
+            return []
         target = self.resolve_call(callee)
         if isinstance(target, FunctionRef):
             return self.overrides(target)
@@ -774,15 +794,13 @@ class ProjectModel:
     def call_traced(self, callee: str, caller: FunctionRef | None = None) -> Evidence | None:
         """Why calling ``callee`` (in ``caller``, when known) may make a span, or None when nothing
         shows it can."""
+        if inert(callee):
+            return None
         tag, _, rest = callee.partition(":")
         if tag == "p":
             return self._passed_traced(caller, rest, 0) if caller is not None else _given(rest)
         if tag == "b":
-            return (
-                None
-                if rest in BUILTIN_NAMES
-                else Evidence(f"calls {rest}(), which the analysis cannot see", False)
-            )
+            return Evidence(f"calls {rest}(), which the analysis cannot see", False)
         if tag == "r":
             return self._returned_traced(rest, self.traced)
         target = self.resolve_call(callee)
@@ -826,7 +844,7 @@ class ProjectModel:
                 return self._implementations_traced(method)
             overridden = self._any_traced(self._subclass_methods(class_name, method))
             return overridden or Evidence(f"calls .{method}(), a callable it holds", strong=False)
-        if tag == "u" and rest not in UNTRACED_METHODS:
+        if tag == "u":
             return self._implementations_traced(rest)
         return None
 
@@ -1088,10 +1106,14 @@ class ProjectModel:
             self._reached[key] = target in seen
         return self._reached[key]
 
+    def module_at(self, path: str) -> ModuleSummary | None:
+        """The summary of the module at ``path`` (as given: relative, or through a link)."""
+        return self.by_path.get(real_path(path, self.by_path))
+
     def has_live_boundary(self, path: str, assume_public: bool = False) -> bool:
         """The module at ``path`` holds a call that may cross a boundary in a function that may run
         under a span: worth a full analysis even if it never mentions OpenTelemetry."""
-        summary = self.by_path.get(path)
+        summary = self.module_at(path)
         if summary is None:
             return False
         for name in summary.boundary_functions:

@@ -41,6 +41,7 @@ from flake8_otel_context.project.summary import (
     FunctionSummary,
     ModuleSummary,
     Value,
+    inert,
 )
 
 _BOUNDARY_NAMES = EXECUTOR_METHODS | MP_POOL_METHODS | {"run_in_executor"}
@@ -346,7 +347,9 @@ class ModuleReader:
             summary.opens_span, summary.span_line = True, node.lineno
             summary.span_name = span_name_of(span_decorator) or node.name
         for site in fn.sites:
-            if _suppresses_instrumentation(site.call):
+            # Suppressing, entering or re-entering a context: a few names, checked once per call.
+            notable = last_name(site.call.func) in _NOTABLE_NAMES
+            if notable and _suppresses_instrumentation(site.call):
                 summary.suppresses = True
             if not summary.opens_span and (site.spans or site.method in _SPAN_STARTS):
                 summary.opens_span = True
@@ -360,16 +363,17 @@ class ModuleReader:
             call = Call(callee, site.call.lineno, self._under(site))
             if callee.startswith(("f:", "m:")):
                 call.passes = self._functions_passed(site.call, fn)
-            summary.calls.append(call)
+            if call.under is not None or not inert(callee):
+                summary.calls.append(call)
             if site.qualname in _CAPTURES:
                 summary.captures = True
-            if site.qualname == OTEL_ATTACH or _enters_a_context(site):
+            if site.qualname == OTEL_ATTACH or (notable and _enters_a_context(site)):
                 summary.enters = True
                 first = site.call.args[0] if site.method == "run" and site.call.args else None
                 ran = self._passed_reference(first, fn) if first is not None else None
                 if ran is not None:  # ``ctx.run(fn, *args)`` calls ``fn``
                     summary.calls.append(Call(ran, site.call.lineno, call.under))
-            if _reenters_a_parameter(site, params):
+            if notable and _reenters_a_parameter(site, params):
                 summary.reenters = True
         # ``return None`` is no instance; any other value the summary cannot name still counts, so a
         # factory with one return the model cannot read is not taken for its one readable return.
@@ -573,6 +577,8 @@ def _offloaded(awaited: ast.expr) -> ast.expr | None:
 
 
 _SUPPRESSING = frozenset({"suppress_instrumentation", "suppress_http_instrumentation"})
+# The names of the calls the three tests above look at.
+_NOTABLE_NAMES = _SUPPRESSING | _REENTERS | {"set_value", "run", "set"}
 
 
 def _suppresses_instrumentation(call: ast.Call) -> bool:

@@ -22,6 +22,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flake8_otel_context.analysis.names import BUILTIN_NAMES
+from flake8_otel_context.project.libraries import UNTRACED_METHODS
+
+
+def inert(callee: str) -> bool:
+    """A call no answer of the model depends on: a builtin (``len``, ``print``), or a method of
+    an object of unknown type that runs no project code and makes no span (``.append()``,
+    ``.items()``, a dunder). A fifth of a project's calls; a summary keeps them only where a span
+    or ``with`` block encloses them (``Call.under``)."""
+    tag, _, name = callee.partition(":")
+    if tag == "b":
+        return name in BUILTIN_NAMES
+    return tag == "u" and (name in UNTRACED_METHODS or name.startswith("__"))
+
 
 @dataclass
 class Value:

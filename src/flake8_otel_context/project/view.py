@@ -8,7 +8,6 @@ source string, the ``lexical`` scope) it is never asked, and the file is judged 
 from __future__ import annotations
 
 import ast
-import os
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts
 from flake8_otel_context.analysis.values import Kind
@@ -33,7 +32,7 @@ class ProjectView:
     ) -> ProjectView | None:
         """The view of the module at ``path``; None when the project did not read it (then the file
         is judged alone). ``assume_public``: users call the public API under their own spans."""
-        summary = model.by_path.get(os.path.realpath(path))
+        summary = model.module_at(path)
         if summary is None or summary.error:
             return None
         return cls(model, summary, facts, assume_public)
