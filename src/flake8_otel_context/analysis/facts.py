@@ -20,7 +20,7 @@ FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 RegionKind = Literal["with", "attach", "decorator"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SpanRegion:
     """A stretch of a function in which a span is current: a ``with`` body, an attach, a decorator."""
 
@@ -29,7 +29,7 @@ class SpanRegion:
     line: int
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Site:
     """A call, with what was lexically true where it was made."""
 
@@ -51,7 +51,7 @@ class Site:
         return func.value if isinstance(func, ast.Attribute) else None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Binding:
     """``name = value`` (or ``with value as name``, or a parameter annotation) at one point."""
 

@@ -37,7 +37,7 @@ def inert(callee: str) -> bool:
     return tag == "u" and (name in UNTRACED_METHODS or name.startswith("__"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """What a name or attribute holds: a kind known here (``"thread pool"``...), or a reference."""
 
@@ -45,7 +45,7 @@ class Value:
     ref: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     callee: str  # tagged, see the module docstring
     line: int
@@ -59,7 +59,7 @@ class Call:
     passes: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionSummary:
     name: str  # qualified within the module: ``f``, ``Class.method``, ``outer.inner``
     line: int
@@ -95,7 +95,7 @@ class FunctionSummary:
     suppresses: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassSummary:
     name: str
     line: int
@@ -104,7 +104,7 @@ class ClassSummary:
     methods: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleSummary:
     name: str  # dotted module name
     path: str
