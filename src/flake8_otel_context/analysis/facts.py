@@ -93,6 +93,17 @@ class FunctionFacts:
             return self.node.name
         return "<lambda>" if self.node is not None else "<module>"
 
+    @cached_property
+    def parameters(self) -> frozenset[str]:
+        """The names its parameters bind (none for the module body)."""
+        node = self.node
+        if node is None:
+            return frozenset()
+        arguments = node.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        return frozenset(a.arg for a in every)
+
     @property
     def is_async(self) -> bool:
         return isinstance(self.node, ast.AsyncFunctionDef)
@@ -143,12 +154,7 @@ def is_parameter(name: str, fn: FunctionFacts) -> bool:
     """``name`` is a parameter of ``fn`` or of a function around it."""
     scope: FunctionFacts | None = fn
     while scope is not None:
-        node = scope.node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            arguments = node.args
-            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-            every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-            if any(a.arg == name for a in every):
-                return True
+        if name in scope.parameters:
+            return True
         scope = scope.parent
     return False

@@ -292,8 +292,11 @@ class _Walker:
 
     def _bind(self, target: ast.expr, value: ast.expr, is_annotation: bool = False) -> None:
         site = None
-        if isinstance(value, ast.Call):
-            site = next((s for s in reversed(self._fn.sites) if s.call is value), None)
+        if isinstance(value, ast.Call):  # its site was recorded last, but for the calls inside it
+            for candidate in reversed(self._fn.sites):
+                if candidate.call is value:
+                    site = candidate
+                    break
         binding = Binding(value, site, tuple(self._spans), tuple(self._loops), is_annotation)
         if isinstance(target, ast.Name):
             if self._in_class_body and self._cls is not None:

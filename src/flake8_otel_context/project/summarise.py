@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import itertools
 
 from flake8_otel_context.analysis.facts import FunctionFacts, ModuleFacts, Site, is_parameter
 from flake8_otel_context.analysis.lifetime import loops_forever
@@ -411,13 +410,17 @@ class ModuleReader:
         (``target=self._run``), as the callee references a call to them would have; positions stop
         at the first ``*args``, after which they are unknown."""
         passed = {}
-        positional = list(itertools.takewhile(lambda arg: not isinstance(arg, ast.Starred), call.args))
-        arguments = [(str(index), arg) for index, arg in enumerate(positional)]
-        arguments += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
-        for key, argument in arguments:
+        for index, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred):
+                break
             reference = self._passed_reference(argument, fn)
             if reference is not None:
-                passed[key] = reference
+                passed[str(index)] = reference
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                reference = self._passed_reference(keyword.value, fn)
+                if reference is not None:
+                    passed[keyword.arg] = reference
         return passed
 
     def _passed_reference(self, argument: ast.expr, fn: FunctionFacts) -> str | None:
