@@ -346,9 +346,7 @@ class ModuleReader:
             summary.opens_span, summary.span_line = True, node.lineno
             summary.span_name = span_name_of(span_decorator) or node.name
         for site in fn.sites:
-            # Suppressing, entering or re-entering a context: a few names, checked once per call.
-            notable = last_name(site.call.func) in _NOTABLE_NAMES
-            if notable and _suppresses_instrumentation(site.call):
+            if _suppresses_instrumentation(site.call):
                 summary.suppresses = True
             if not summary.opens_span and (site.spans or site.method in _SPAN_STARTS):
                 summary.opens_span = True
@@ -366,13 +364,13 @@ class ModuleReader:
                 summary.calls.append(call)
             if site.qualname in _CAPTURES:
                 summary.captures = True
-            if site.qualname == OTEL_ATTACH or (notable and _enters_a_context(site)):
+            if site.qualname == OTEL_ATTACH or _enters_a_context(site):
                 summary.enters = True
                 first = site.call.args[0] if site.method == "run" and site.call.args else None
                 ran = self._passed_reference(first, fn) if first is not None else None
                 if ran is not None:  # ``ctx.run(fn, *args)`` calls ``fn``
                     summary.calls.append(Call(ran, site.call.lineno, call.under))
-            if notable and _reenters_a_parameter(site, params):
+            if _reenters_a_parameter(site, params):
                 summary.reenters = True
         # ``return None`` is no instance; any other value the summary cannot name still counts, so a
         # factory with one return the model cannot read is not taken for its one readable return.
@@ -580,8 +578,6 @@ def _offloaded(awaited: ast.expr) -> ast.expr | None:
 
 
 _SUPPRESSING = frozenset({"suppress_instrumentation", "suppress_http_instrumentation"})
-# The names of the calls the three tests above look at.
-_NOTABLE_NAMES = _SUPPRESSING | _REENTERS | {"set_value", "run", "set"}
 
 
 def _suppresses_instrumentation(call: ast.Call) -> bool:
